@@ -1,0 +1,3 @@
+"""Referly: a B2B referral engine."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from referly.cli import main
+
+main()

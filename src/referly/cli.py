@@ -1,0 +1,82 @@
+"""The ``referly`` command. One command does one job; errors are sentences, not tracebacks."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from referly import __version__
+from referly.errors import ReferlyError
+
+console = Console()
+err_console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ReferlyGroup(click.Group):
+    """Renders every expected failure as one line on stderr and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ReferlyError as exc:
+            err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            err_console.print(
+                "[yellow]Interrupted.[/] The unfinished step was rolled back; nothing of it was kept."
+            )
+            sys.exit(130)
+
+
+def database_option(func: F) -> F:
+    """``--db PATH``: use this SQLite file. The command opens the database when it needs it."""
+
+    @click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="SQLite database file. Default: REFERLY_DATABASE_URL if set, else REFERLY_DB or ./referly.db.",
+    )
+    @functools.wraps(func)
+    def wrapper(*args: Any, db_path: Path | None, **kwargs: Any) -> Any:
+        from referly.database import use_sqlite_file
+
+        if db_path is not None:
+            use_sqlite_file(db_path)
+        return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(cls=ReferlyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="referly")
+def main() -> None:
+    """Referly: turn referrals into a measured pipeline channel."""
+
+
+@main.command()
+@database_option
+def init() -> None:
+    """Create the database (or bring it up to date) and say where it is."""
+    from referly.database import describe, open_database
+
+    open_database()
+    console.print(f"Database ready: {describe()}")
+
+
+def _register() -> None:
+    from referly.ingest.commands import demo, demo_data
+
+    main.add_command(demo_data)
+    main.add_command(demo)
+
+
+_register()

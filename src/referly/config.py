@@ -1,0 +1,50 @@
+"""Every REFERLY_* environment variable, declared once with its default and its meaning.
+
+``settings.py`` (Django's settings) and the docs both read this list, so a setting cannot
+exist without being documented (a test checks docs/settings.md against it).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+    def value(self) -> str:
+        return os.environ.get(self.name, self.default)
+
+
+DATABASE_URL = Setting(
+    "REFERLY_DATABASE_URL",
+    "",
+    "Database URL, e.g. postgresql://user@host:5432/referly. Empty: the SQLite file REFERLY_DB.",
+)
+DB = Setting("REFERLY_DB", "referly.db", "Path of the SQLite database file used when no URL is set.")
+SECRET_KEY = Setting(
+    "REFERLY_SECRET_KEY",
+    "",
+    "Key that signs sessions and tokens. Empty: a random key kept in a file beside the SQLite database.",
+)
+DEBUG = Setting("REFERLY_DEBUG", "0", "1 shows Django's debug pages. Never in production.")
+ALLOWED_HOSTS = Setting(
+    "REFERLY_ALLOWED_HOSTS", "127.0.0.1,localhost", "Comma-separated host names the web app answers to."
+)
+TIME_ZONE = Setting("REFERLY_TIME_ZONE", "UTC", "Time zone used to display dates and cut months.")
+DATASETS = Setting(
+    "REFERLY_DATASETS",
+    "../shared/datasets",
+    "Folder of the public datasets used by tests and examples (relative to the current folder).",
+)
+
+ALL: tuple[Setting, ...] = (DATABASE_URL, DB, SECRET_KEY, DEBUG, ALLOWED_HOSTS, TIME_ZONE, DATASETS)
+
+
+def datasets_dir() -> Path:
+    return Path(DATASETS.value()).expanduser().resolve()

@@ -1,0 +1,1 @@
+"""System of record: teammates, accounts, contacts, interactions, signals, connections, opportunities."""

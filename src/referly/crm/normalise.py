@@ -1,0 +1,38 @@
+"""Natural keys: the canonical forms that make two spellings of one e-mail, domain or company equal."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_COMPANY_SUFFIXES = re.compile(
+    r"\b(inc|incorporated|corp|corporation|co|company|llc|ltd|limited|plc|gmbh|ag|sa|sas|sarl|bv|nv|srl|spa|oy|ab)\b\.?",
+)
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def email(value: str) -> str:
+    """Trimmed and lower-cased; 'Jane.Doe@Acme.COM ' and 'jane.doe@acme.com' are one contact."""
+    return value.strip().lower()
+
+
+def domain(value: str) -> str:
+    """A bare host name, no scheme, 'www.', path, port or case: 'https://www.Acme.com/x' -> 'acme.com'."""
+    host = value.strip().lower()
+    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", host)
+    host = host.split("/", 1)[0].split("?", 1)[0].split(":", 1)[0].rstrip(".")
+    if "@" in host:
+        host = host.rsplit("@", 1)[1]
+    return host.removeprefix("www.")
+
+
+def ascii_fold(value: str) -> str:
+    """'Hélène Müller' -> 'Helene Muller'."""
+    return unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+
+
+def company_key(value: str) -> str:
+    """A company name without case, accents, punctuation or legal suffix ('Acme, Inc.' -> 'acme')."""
+    folded = ascii_fold(value).lower().replace("&", " and ")
+    folded = _COMPANY_SUFFIXES.sub(" ", folded)
+    return _NON_WORD.sub(" ", folded).strip()

@@ -1,0 +1,152 @@
+"""Where the system of record lives, and how a command opens it.
+
+SQLite is the zero-configuration default; ``REFERLY_DATABASE_URL=postgresql://...`` selects
+PostgreSQL. Every failure to reach or write the database becomes one ``Unavailable`` sentence.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import dj_database_url
+
+from referly import config
+from referly.errors import Unavailable
+
+SUPPORTED_SCHEMES = ("postgresql", "postgres", "sqlite")
+
+
+def database_settings() -> dict[str, Any]:
+    """Django's DATABASES['default'] from REFERLY_DATABASE_URL, or the SQLite file REFERLY_DB."""
+    url = config.DATABASE_URL.value().strip()
+    if not url:
+        return sqlite_settings(Path(config.DB.value()))
+    scheme = urlsplit(url).scheme
+    if scheme not in SUPPORTED_SCHEMES:
+        raise Unavailable(
+            f"REFERLY_DATABASE_URL must start with postgresql:// or sqlite:///, not {scheme or 'nothing'}://",
+            detail="leave it empty to use the SQLite file referly.db",
+        )
+    try:
+        parsed: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
+    except Exception as exc:  # the parser raises several types for malformed URLs
+        raise Unavailable(f"REFERLY_DATABASE_URL is not a valid database URL: {exc}") from None
+    if parsed["ENGINE"].endswith("sqlite3"):
+        return sqlite_settings(Path(parsed["NAME"]))
+    if not parsed.get("NAME"):
+        raise Unavailable(
+            "REFERLY_DATABASE_URL names no database: add one, e.g. postgresql://host:5432/referly"
+        )
+    parsed.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+    parsed["TEST"] = {"NAME": f"test_{parsed['NAME']}"}
+    return parsed
+
+
+def sqlite_settings(path: Path) -> dict[str, Any]:
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(path.expanduser().resolve()),
+        "OPTIONS": {
+            # WAL lets the dashboard read while a command writes; IMMEDIATE avoids lock upgrades failing.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-262144;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        },
+    }
+
+
+def use_sqlite_file(path: Path) -> None:
+    """Point this process at a SQLite file (the CLI's ``--db``). Must run before Django starts."""
+    os.environ[config.DB.name] = str(path)
+    os.environ.pop(config.DATABASE_URL.name, None)
+
+
+def describe() -> str:
+    """A short human name of the configured database, e.g. for the CLI's messages."""
+    from django.db import connection
+
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"SQLite file {s['NAME']}"
+    return f"PostgreSQL database {s['NAME']} on {s.get('HOST') or 'localhost'}:{s.get('PORT') or 5432}"
+
+
+def start_django() -> None:
+    """Load settings and models, without touching the database."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "referly.settings")
+    import django
+
+    django.setup()
+
+
+def open_database(*, migrate: bool = True) -> None:
+    """Start Django, check the database answers and is writable, and apply pending migrations."""
+    start_django()
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        _check_sqlite_path(Path(connection.settings_dict["NAME"]))
+    with database_errors():
+        connection.ensure_connection()
+        if migrate:
+            migrate_if_needed()
+
+
+def migrate_if_needed() -> bool:
+    """Apply pending migrations; True when there were some."""
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    if not executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        return False
+    call_command("migrate", verbosity=0, interactive=False)
+    return True
+
+
+def _check_sqlite_path(path: Path) -> None:
+    if not path.parent.is_dir():
+        raise Unavailable(f"Cannot create the database {path}: the folder {path.parent} does not exist")
+    try:
+        with path.open("ab"):
+            pass
+    except OSError as exc:
+        raise Unavailable(f"Cannot write the database {path}: {exc.strerror or exc}") from None
+
+
+@contextmanager
+def database_errors() -> Iterator[None]:
+    """Turn the driver's connection and permission failures into one sentence."""
+    from django.db import OperationalError
+
+    try:
+        yield
+    except OperationalError as exc:
+        raise Unavailable(_explain(exc)) from None
+
+
+def _explain(exc: Exception) -> str:
+    from django.db import connection
+
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    where = describe()
+    lowered = first_line.lower()
+    if "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered:
+        return f"Cannot write the {where}: {first_line}"
+    if connection.vendor == "postgresql":
+        if "does not exist" in lowered:
+            name = connection.settings_dict["NAME"]
+            return (
+                f"The {where} does not exist: create it with `createdb {name}` or change REFERLY_DATABASE_URL"
+            )
+        if "refused" in lowered or "timeout" in lowered or "could not" in lowered or "failed" in lowered:
+            return (
+                f"Cannot reach the {where}: is the server running? Check REFERLY_DATABASE_URL ({first_line})"
+            )
+    return f"The {where} refused the operation: {first_line}"

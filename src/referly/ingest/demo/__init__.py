@@ -1,0 +1,69 @@
+"""A realistic synthetic B2B company, reproducible from a seed.
+
+``generate`` builds every table in memory (numpy columns); ``load`` writes them in
+dependency order with the bulk writer. The caller owns the transaction, so an interrupted
+load leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from referly.crm.services import refresh_former_colleagues
+from referly.ingest.bulk import insert_rows, reset_sequences
+from referly.ingest.demo.context import DemoContext
+from referly.ingest.demo.deals import generate_pipeline, pipeline_frames
+from referly.ingest.demo.firmographics import generate_market, generate_team
+from referly.ingest.demo.frame import Frame
+from referly.ingest.demo.people import generate_people
+from referly.ingest.demo.referrals import generate_referrals
+from referly.ingest.demo.signals import generate_signals
+from referly.ingest.demo.ties import generate_ties
+from referly.ingest.demo.touches import generate_touches
+from referly.ingest.demo.volumes import SCALES, Volumes, volumes_for
+
+__all__ = ["SCALES", "DemoContext", "Frame", "Volumes", "generate", "load", "volumes_for"]
+
+Progress = Callable[[str, int], None]
+
+
+def generate(ctx: DemoContext) -> list[Frame]:
+    """Every table of the demo company, parents before children."""
+    team, teammates = generate_team(ctx)
+    market, accounts = generate_market(ctx, team)
+    people, contacts, employment = generate_people(ctx, market)
+    touches = generate_touches(ctx, market, team, people)
+    signals = generate_signals(ctx, market, people, employment)
+    pipeline = generate_pipeline(ctx, market)
+    referral_frames, introductions = generate_referrals(ctx, market, team, people, pipeline)
+    opportunities, history = pipeline_frames(ctx, market, pipeline)
+    ties = generate_ties(ctx, market, team, people)
+    frames = [teammates, accounts, contacts, employment, *ties, introductions, touches, signals]
+    frames += [opportunities, history, *referral_frames]
+    for frame in frames:
+        frame.check()
+    return frames
+
+
+def load(ctx: DemoContext, frames: list[Frame], on_progress: Progress | None = None) -> None:
+    """Write the frames, then derive former-colleague ties from the employment histories."""
+    for frame in frames:
+        insert_rows(frame.model, frame.columns, stamped_at=ctx.now, on_progress=_reporter(frame, on_progress))
+    refresh_former_colleagues(ctx.until, stamped_at=ctx.now)
+    reset_sequences(*{frame.model for frame in frames})
+
+
+def _reporter(frame: Frame, on_progress: Progress | None) -> Callable[[int], None] | None:
+    if on_progress is None:
+        return None
+    label = str(frame.model._meta.verbose_name_plural)
+    return lambda rows: on_progress(label, rows)
+
+
+def planned_rows(frames: list[Frame]) -> int:
+    return sum(len(f) for f in frames)
+
+
+def default_until() -> date:
+    return date.today()

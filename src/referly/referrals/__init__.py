@@ -1,0 +1,1 @@
+"""Referrals as tracked objects: lifecycle, the asks ledger, consent and credit."""

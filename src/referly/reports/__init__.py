@@ -1,0 +1,1 @@
+"""Reports and reviews: figures with evidence labels, frozen monthly."""
