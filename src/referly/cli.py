@@ -26,7 +26,7 @@ class ReferlyGroup(click.Group):
         try:
             return super().invoke(ctx)
         except ReferlyError as exc:
-            err_console.print(f"[bold red]Error:[/] {exc}", highlight=False)
+            err_console.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             err_console.print(

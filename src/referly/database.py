@@ -123,11 +123,13 @@ def _check_sqlite_path(path: Path) -> None:
 @contextmanager
 def database_errors() -> Iterator[None]:
     """Turn the driver's connection and permission failures into one sentence."""
-    from django.db import OperationalError
+    from django.db import DatabaseError, IntegrityError
 
     try:
         yield
-    except OperationalError as exc:
+    except IntegrityError:
+        raise
+    except DatabaseError as exc:
         raise Unavailable(_explain(exc)) from None
 
 
@@ -137,6 +139,8 @@ def _explain(exc: Exception) -> str:
     first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     where = describe()
     lowered = first_line.lower()
+    if "not a database" in lowered:
+        return f"The {where} is not a SQLite database (or is damaged): choose another file with --db"
     if "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered:
         return f"Cannot write the {where}: {first_line}"
     if connection.vendor == "postgresql":

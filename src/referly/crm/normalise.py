@@ -9,6 +9,9 @@ _COMPANY_SUFFIXES = re.compile(
     r"\b(inc|incorporated|corp|corporation|co|company|llc|ltd|limited|plc|gmbh|ag|sa|sas|sarl|bv|nv|srl|spa|oy|ab)\b\.?",
 )
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
+_HOST_END = re.compile(r"[/?#:\s]")
+_WWW = re.compile(r"^(?:www\.)+")
 
 
 def email(value: str) -> str:
@@ -18,12 +21,11 @@ def email(value: str) -> str:
 
 def domain(value: str) -> str:
     """A bare host name, no scheme, 'www.', path, port or case: 'https://www.Acme.com/x' -> 'acme.com'."""
-    host = value.strip().lower()
-    host = re.sub(r"^[a-z][a-z0-9+.-]*://", "", host)
-    host = host.split("/", 1)[0].split("?", 1)[0].split(":", 1)[0].rstrip(".")
+    host = _SCHEME.sub("", value.strip().lower())
     if "@" in host:
         host = host.rsplit("@", 1)[1]
-    return host.removeprefix("www.")
+    host = _HOST_END.split(host, maxsplit=1)[0].rstrip(".")
+    return _WWW.sub("", host)
 
 
 def ascii_fold(value: str) -> str:

@@ -27,6 +27,7 @@ class ExternalRecord(models.Model):
                 fields=["source_system", "external_id"],
                 condition=Q(external_id__isnull=False),
                 name="%(app_label)s_%(class)s_unique_external_id",
+                violation_error_message="a record with this external_id already exists in this source_system",
             )
         ]
 
@@ -48,9 +49,16 @@ class RowIdField(models.BigAutoField):  # type: ignore[type-arg]
 
 def lower_case(field: str, name: str) -> models.CheckConstraint:
     """The stored value is already normalised to lower case (so uniqueness is case-insensitive)."""
-    return models.CheckConstraint(condition=Q(**{field: Lower(field)}), name=name)
+    return models.CheckConstraint(
+        condition=Q(**{field: Lower(field)}), name=name, violation_error_message=f"{field} must be lower case"
+    )
 
 
 def one_of(field: str, choices: type[models.Choices], name: str) -> models.CheckConstraint:
     """The database itself refuses a value outside the enumeration (imports write in bulk)."""
-    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
+    allowed = ", ".join(str(v) for v in choices.values)
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__in": choices.values}),
+        name=name,
+        violation_error_message=f"{field} must be one of: {allowed}",
+    )

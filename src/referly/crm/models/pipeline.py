@@ -72,10 +72,15 @@ class Opportunity(ExternalRecord):
             *ExternalRecord.Meta.constraints,
             one_of("stage", OpportunityStage, "opportunity_stage_valid"),
             one_of("source", OpportunitySource, "opportunity_source_valid"),
-            models.CheckConstraint(condition=Q(amount__gte=0), name="opportunity_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0),
+                name="opportunity_amount_not_negative",
+                violation_error_message="amount must not be negative",
+            ),
             models.CheckConstraint(
                 condition=Q(closed_on__isnull=True) | Q(closed_on__gte=models.F("created_on")),
                 name="opportunity_closes_after_creation",
+                violation_error_message="closed_on must not be before created_on",
             ),
         ]
 

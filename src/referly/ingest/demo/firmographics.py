@@ -103,10 +103,14 @@ def generate_team(ctx: DemoContext) -> tuple[Team, Frame]:
     rng = ctx.rng("team")
     n = ctx.volumes.teammates
     managers = max(len(TEAMS) + 1, n // 10)
-    roles = [TeammateRole.MANAGER.value] * managers
-    roles += [ROLE_MIX[i][0].value for i in pick(rng, [(r.value, w) for r, w in ROLE_MIX], n - managers)]
+    # Every region has at least one seller and one customer success manager; the rest is drawn.
+    core = [TeammateRole.ACCOUNT_EXECUTIVE.value, TeammateRole.CUSTOMER_SUCCESS.value] * len(TEAMS)
+    drawn = n - managers - len(core)
+    roles = [TeammateRole.MANAGER.value] * managers + core
+    roles += [ROLE_MIX[i][0].value for i in pick(rng, [(r.value, w) for r, w in ROLE_MIX], drawn)]
     teams = ["Leadership"] + [TEAMS[i % len(TEAMS)] for i in range(managers - 1)]
-    teams += [TEAMS[i] for i in rng.choice(len(TEAMS), size=n - managers, p=[0.45, 0.3, 0.25])]
+    teams += [TEAMS[i // 2] for i in range(len(core))]
+    teams += [TEAMS[i] for i in rng.choice(len(TEAMS), size=drawn, p=[0.45, 0.3, 0.25])]
     ids = np.arange(1, n + 1, dtype=np.int64)
     manager_of_team = {teams[i]: int(ids[i]) for i in range(managers - 1, 0, -1)}
     manager = [None] + [1] * (managers - 1) + [manager_of_team[t] for t in teams[managers:]]
@@ -162,12 +166,6 @@ def generate_market(ctx: DemoContext, team: Team) -> tuple[Market, Frame]:
         sellers = team.with_role(TeammateRole.ACCOUNT_EXECUTIVE, region)
         keepers = np.concatenate([team.with_role(TeammateRole.ACCOUNT_MANAGER, region), sellers])
         carers = team.with_role(TeammateRole.CUSTOMER_SUCCESS, region)
-        if len(sellers) == 0:
-            sellers = team.with_role(TeammateRole.ACCOUNT_EXECUTIVE)
-        if len(carers) == 0:
-            carers = team.with_role(TeammateRole.CUSTOMER_SUCCESS)
-        if len(keepers) == 0:
-            keepers = sellers
         owner[where] = np.where(
             customer[where], rng.choice(keepers, where.sum()), rng.choice(sellers, where.sum())
         )

@@ -1,0 +1,79 @@
+"""Shared fixtures: personas, record factories and ways to run the `referly` command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+ROOT = Path(__file__).resolve().parents[1]
+RunCli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def on_postgres() -> bool:
+    return os.environ.get("REFERLY_DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+@pytest.fixture
+def cli() -> Callable[..., Result]:
+    """Run `referly ARGS` in this process, against the test database."""
+    from referly.cli import main
+
+    def invoke(*args: str) -> Result:
+        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
+def run_referly(tmp_path: Path) -> RunCli:
+    """Run `python -m referly ARGS` as a separate process, as a user would, in a scratch folder.
+
+    The process sees no REFERLY_* variable unless the test passes it, so it never touches the
+    suite's own database.
+    """
+
+    def run(
+        *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        clean = {k: v for k, v in os.environ.items() if not k.startswith(("REFERLY_", "DJANGO_"))}
+        clean.update(env or {})
+        return subprocess.run(
+            [sys.executable, "-m", "referly", *args],
+            capture_output=True,
+            text=True,
+            cwd=cwd or tmp_path,
+            env=clean,
+            timeout=900,
+            check=False,
+        )
+
+    return run
+
+
+@pytest.fixture
+def alice(db: Any) -> Any:
+    """Alice, an account executive."""
+    from tests.factories import make_teammate
+
+    return make_teammate("Alice Martin", role="ae")
+
+
+@pytest.fixture
+def bob(db: Any) -> Any:
+    """Bob, a customer success manager."""
+    from tests.factories import make_teammate
+
+    return make_teammate("Bob Leroy", role="csm")
+
+
+@pytest.fixture
+def today() -> date:
+    return date(2026, 11, 1)
