@@ -25,6 +25,7 @@ def domain_models() -> list[type[models.Model]]:
         referrals.ReferralTransition,
         referrals.Ask,
         reports.Review,
+        crm.Merge,
     ]
 
 

@@ -14,8 +14,9 @@ from rich.console import Console
 from referly import __version__
 from referly.errors import ReferlyError
 
-console = Console()
-err_console = Console(stderr=True)
+# Piped output is read in files and logs, not an 80-column terminal: give tables room.
+console = Console(width=None if sys.stdout.isatty() else 140)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -74,9 +75,12 @@ def init() -> None:
 
 def _register() -> None:
     from referly.ingest.commands import demo, demo_data
+    from referly.ingest.import_commands import dedupe, import_command
 
     main.add_command(demo_data)
     main.add_command(demo)
+    main.add_command(import_command)
+    main.add_command(dedupe)
 
 
 _register()

@@ -78,6 +78,13 @@ class OpportunityAdmin(admin.ModelAdmin[models.Opportunity]):
     inlines = [StageChangeInline]
 
 
+@admin.register(models.Merge)
+class MergeAdmin(admin.ModelAdmin[models.Merge]):
+    list_display = ["merged_at", "kind", "kept_id", "merged_id", "reason"]
+    list_filter = ["kind"]
+    readonly_fields = ["kind", "kept_id", "merged_id", "merged_record", "moved", "reason", "merged_at"]
+
+
 @admin.register(models.OpportunityStageChange)
 class OpportunityStageChangeAdmin(admin.ModelAdmin[models.OpportunityStageChange]):
     list_display = ["opportunity", "stage", "changed_at"]

@@ -2,6 +2,7 @@
 
 from referly.crm.models.accounts import Account, Lifecycle
 from referly.crm.models.activity import Interaction, InteractionKind, Signal, SignalKind
+from referly.crm.models.audit import Merge
 from referly.crm.models.network import Connection, ConnectionKind, Employment
 from referly.crm.models.people import Contact, ContactRole, Seniority
 from referly.crm.models.pipeline import (
@@ -22,6 +23,7 @@ __all__ = [
     "Interaction",
     "InteractionKind",
     "Lifecycle",
+    "Merge",
     "Opportunity",
     "OpportunitySource",
     "OpportunityStage",

@@ -35,9 +35,13 @@ class OpportunitySource(models.TextChoices):
 class Opportunity(ExternalRecord):
     """A deal. A referral-sourced deal names the contact and account that referred it."""
 
-    account = models.ForeignKey("crm.Account", on_delete=models.PROTECT, related_name="opportunities")
+    # An early deal may not be tied to a company yet; an open deal may have no amount yet. Both stay
+    # unknown (NULL) rather than pretend: a zero amount would drag averages down.
+    account = models.ForeignKey(
+        "crm.Account", null=True, blank=True, on_delete=models.PROTECT, related_name="opportunities"
+    )
     name = models.CharField(max_length=255)
-    amount = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    amount = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     currency = models.CharField(max_length=3, default="USD")
     stage = models.CharField(
         max_length=16, choices=OpportunityStage.choices, default=OpportunityStage.PROSPECTING
@@ -52,8 +56,9 @@ class Opportunity(ExternalRecord):
     owner = models.ForeignKey(
         "crm.Teammate", null=True, blank=True, on_delete=models.SET_NULL, related_name="opportunities"
     )
-    created_on = models.DateField()
-    closed_on = models.DateField(null=True, blank=True)
+    created_on = models.DateField(null=True, blank=True)
+    closed_on = models.DateField(null=True, blank=True, help_text="When it was won or lost.")
+    expected_close_on = models.DateField(null=True, blank=True, help_text="When an open deal should close.")
     referring_contact = models.ForeignKey(
         "crm.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="referred_opportunities"
     )
@@ -73,7 +78,7 @@ class Opportunity(ExternalRecord):
             one_of("stage", OpportunityStage, "opportunity_stage_valid"),
             one_of("source", OpportunitySource, "opportunity_source_valid"),
             models.CheckConstraint(
-                condition=Q(amount__gte=0),
+                condition=Q(amount__isnull=True) | Q(amount__gte=0),
                 name="opportunity_amount_not_negative",
                 violation_error_message="amount must not be negative",
             ),

@@ -23,7 +23,7 @@ class Teammate(ExternalRecord):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="teammate"
     )
     name = models.CharField(max_length=200)
-    email = models.EmailField(unique=True)
+    email = models.EmailField(null=True, blank=True, unique=True, help_text="Needed to log in.")
     role = models.CharField(
         max_length=16, choices=TeammateRole.choices, default=TeammateRole.ACCOUNT_EXECUTIVE
     )

@@ -1,7 +1,8 @@
 """The enterprise-scale demo as Parquet files: too big for SQLite, made for the scoring engine's benchmarks.
 
 Layout of the output folder: one file per table (``accounts.parquet``, ``contacts.parquet``, ...)
-and ``interactions/part-NNNNN.parquet`` with columns contact_id, teammate_id, kind, occurred_at (UTC, milliseconds: Parquet has no seconds).
+and ``interactions/part-NNNNN.parquet`` with columns contact_id, teammate_id, kind, occurred_at (UTC, in
+milliseconds: Parquet has no second resolution).
 """
 
 from __future__ import annotations

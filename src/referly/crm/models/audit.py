@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from django.db import models
+
+
+class Merge(models.Model):
+    """The audit trail of record merges: what was merged into what, what moved, and the record as it was."""
+
+    kind = models.CharField(max_length=16, help_text="accounts or contacts")
+    kept_id = models.BigIntegerField()
+    merged_id = models.BigIntegerField()
+    merged_record = models.JSONField(help_text="The merged record's fields, as they were.")
+    moved = models.JSONField(default=dict, help_text="How many related rows moved, per table.")
+    reason = models.CharField(max_length=255, blank=True, default="")
+    merged_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-merged_at"]
+        indexes = [models.Index(fields=["kind", "kept_id"], name="merge_kind_kept")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.merged_id} -> {self.kept_id}"

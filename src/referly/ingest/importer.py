@@ -1,0 +1,244 @@
+"""Run an import: read each file, check every row, write in one transaction.
+
+The caller's transaction is the unit: ``run_import`` rolls it back itself for a dry run, and
+for a strict import with any refused row, so the database ends exactly as it began.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from referly.errors import InvalidInput
+from referly.ingest.directory import Directory
+from referly.ingest.kinds import ORDER, kind_spec
+from referly.ingest.mapping import Join, Mapping, Section
+from referly.ingest.outcome import FileOutcome
+from referly.ingest.readers import TABULAR_SUFFIXES, RowProblem, SourceRow, read_table
+from referly.ingest.rows import MappedRow, RowConverter, RowError
+from referly.ingest.touches import Touch, TouchWriter
+from referly.ingest.upserts import RecordWriter
+
+Progress = Callable[[str, int], None]
+# File names that say what a file holds, when no mapping does.
+KIND_WORDS = {
+    "teammates": ["teammate", "team", "user", "owner", "agent", "employee"],
+    "accounts": ["account", "compan", "organi"],
+    "contacts": ["contact", "people", "person"],
+    "opportunities": ["opportunit", "deal", "pipeline"],
+    "interactions": ["interaction", "activit", "email", "touch"],
+    "signals": ["signal", "nps", "event"],
+    "connections": ["connection", "relationship"],
+    "referrals": ["referral"],
+}
+
+
+@dataclass
+class ImportResult:
+    outcomes: list[FileOutcome]
+    written: bool
+
+
+def run_import(
+    targets: list[tuple[str, Path]],
+    mapping: Mapping,
+    *,
+    now: datetime,
+    strict: bool = False,
+    dry_run: bool = False,
+    on_progress: Progress | None = None,
+) -> ImportResult:
+    with transaction.atomic():
+        directory = Directory(mapping.source_system, now)
+        outcomes = [import_file(kind, path, mapping, directory, now, on_progress) for kind, path in targets]
+        from referly.ingest.dedupe import likely_duplicates
+
+        for outcome in outcomes:
+            if outcome.kind in ("accounts", "contacts"):
+                outcome.flagged = len(likely_duplicates(outcome.kind))
+        refused = any(o.errors for o in outcomes)
+        if dry_run or (strict and refused):
+            transaction.set_rollback(True)
+            return ImportResult(outcomes, written=False)
+    return ImportResult(outcomes, written=True)
+
+
+def import_file(
+    kind: str,
+    path: Path,
+    mapping: Mapping,
+    directory: Directory,
+    now: datetime,
+    on_progress: Progress | None = None,
+) -> FileOutcome:
+    spec = kind_spec(kind)
+    section = mapping.section(kind)
+    table = read_table(path, section.read)
+    converter = RowConverter(spec, section, path.name, now)
+    missing = converter.missing_columns(
+        table.columns + [c for j in section.joins for c in _join_columns(path, j)]
+    )
+    if missing:
+        raise InvalidInput(
+            f"{path.name}: the mapping names columns the file does not have: {', '.join(missing)}",
+            detail=f"its columns: {', '.join(table.columns[:30])}",
+        )
+    unmapped = converter.unmapped_required()
+    if unmapped:
+        raise InvalidInput(f"{path.name}: no column gives {', '.join(unmapped)}, which {kind} need; map one")
+    outcome = FileOutcome(kind, path.name)
+    rows = _joined(table.rows, section, path, outcome)
+    report = (lambda n: on_progress(f"{kind} from {path.name}", n)) if on_progress else None
+    if kind == "interactions":
+        _import_touches(rows, converter, TouchWriter(section, directory), outcome, report)
+    else:
+        _import_records(rows, converter, RecordWriter(spec, section, directory, now), outcome, report)
+    outcome.references_created = dict(directory.created)
+    directory.created.clear()
+    return outcome
+
+
+def _import_records(
+    rows: Iterator[SourceRow | RowProblem],
+    converter: RowConverter,
+    writer: RecordWriter,
+    outcome: FileOutcome,
+    report: Callable[[int], None] | None,
+) -> None:
+    good: list[MappedRow] = []
+    for n, item in enumerate(rows, 1):
+        row = converter.convert(item)
+        if isinstance(row, MappedRow):
+            row_error = writer.resolve(row, outcome.file)
+            if row_error is None:
+                good.append(row)
+            else:
+                outcome.errors.append(row_error)
+        else:
+            outcome.errors.append(row)
+        if report and n % 1_000 == 0:
+            report(1_000)
+    writer.write(good, outcome)
+
+
+def _import_touches(
+    rows: Iterator[SourceRow | RowProblem],
+    converter: RowConverter,
+    writer: TouchWriter,
+    outcome: FileOutcome,
+    report: Callable[[int], None] | None,
+) -> None:
+    touches: list[Touch] = []
+    for n, item in enumerate(rows, 1):
+        row = converter.convert(item)
+        touch = writer.touch(row, outcome.file) if isinstance(row, MappedRow) else row
+        if isinstance(touch, RowError):
+            outcome.errors.append(touch)
+        else:
+            touches.append(touch)
+        if report and n % 50_000 == 0:
+            report(50_000)
+    writer.write(touches, outcome, None)
+
+
+def _join_columns(path: Path, join: Join) -> list[str]:
+    return [f"{join.name}.{c}" for c in read_table(path.parent / join.file, join.read).columns]
+
+
+def _joined(
+    rows: Iterator[SourceRow | RowProblem], section: Section, path: Path, outcome: FileOutcome
+) -> Iterator[SourceRow | RowProblem]:
+    """Add the columns of each joined file to every row, matched on the join key."""
+    lookups: list[tuple[Join, dict[Any, dict[str, Any]]]] = []
+    for join in section.joins:
+        other = read_table(path.parent / join.file, join.read)
+        if join.on not in other.columns:
+            raise InvalidInput(f"{join.file} has no column {join.on!r} to join on")
+        lookups.append((join, {r.values[join.on]: r.values for r in other.rows if isinstance(r, SourceRow)}))
+    for item in rows:
+        if isinstance(item, SourceRow):
+            for join, table in lookups:
+                match = table.get(item.values.get(join.on))
+                if match is None:
+                    item = RowProblem(
+                        item.line, f"no row of {join.file} has {join.on} {item.values.get(join.on)!r}"
+                    )
+                    break
+                item.values.update({f"{join.name}.{k}": v for k, v in match.items()})
+        yield item
+
+
+def plan_folder(folder: Path, mapping: Mapping) -> list[tuple[str, Path]]:
+    """The files of a folder (or an unpacked zip) this import reads, with their kinds, parents first."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in TABULAR_SUFFIXES)
+    joined = {j.file for s in mapping.sections.values() for j in s.joins}
+    plan: list[tuple[str, Path]] = []
+    for path in files:
+        if path.name in joined:
+            continue
+        kind = _kind_of(path, mapping)
+        if kind:
+            plan.append((kind, path))
+    if not plan:
+        raise InvalidInput(
+            f"{folder}: no file whose kind Referly recognises (name them after a kind, or map them)"
+        )
+    return sorted(plan, key=lambda p: (ORDER.index(p[0]), p[1].name))
+
+
+def _kind_of(path: Path, mapping: Mapping) -> str | None:
+    for kind, section in mapping.sections.items():
+        if kind and any(fnmatch.fnmatch(path.name.lower(), g.lower()) for g in section.files):
+            return kind
+    if any(s.files for s in mapping.sections.values()):
+        return None  # the mapping lists its files: anything else is not part of the import
+    stem = path.stem.lower()
+    return next((k for k in ORDER for word in KIND_WORDS[k] if word in stem), None)
+
+
+def unpack(path: Path, scratch: tempfile.TemporaryDirectory[str]) -> Path:
+    if path.is_dir():
+        return path
+    try:
+        with zipfile.ZipFile(path) as archive:
+            archive.extractall(scratch.name)
+    except zipfile.BadZipFile:
+        raise InvalidInput(f"{path}: neither a folder nor a zip archive") from None
+    return Path(scratch.name)
+
+
+def targets_for(
+    kind: str | None, path: Path, mapping: Mapping, scratch: tempfile.TemporaryDirectory[str]
+) -> list[tuple[str, Path]]:
+    if kind:
+        kind_spec(kind)
+        if path.is_dir() or zipfile.is_zipfile(path):
+            raise InvalidInput(
+                f"{path} is a folder or archive: leave out the kind, Referly recognises each file"
+            )
+        return [(kind, path)]
+    if path.is_file() and not zipfile.is_zipfile(path):
+        raise InvalidInput(f"Say what {path.name} holds: referly import KIND {path}")
+    return plan_folder(unpack(path, scratch), mapping)
+
+
+def summary_row(outcome: FileOutcome) -> dict[str, Any]:
+    return {
+        "kind": outcome.kind,
+        "file": outcome.file,
+        "created": outcome.created,
+        "updated": outcome.updated,
+        "unchanged": outcome.unchanged,
+        "rejected": outcome.rejected,
+        "duplicates_merged": outcome.duplicates,
+        "duplicates_flagged": outcome.flagged,
+        "references_created": outcome.references_created,
+    }

@@ -1,0 +1,198 @@
+"""From source rows to checked field values: the mapping applied, every cell typed, every rule checked."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from referly.crm.models import OpportunityStage, SignalKind
+from referly.crm.models.pipeline import OPEN_STAGES
+from referly.ingest import values as v
+from referly.ingest.kinds import INTERACTION_KINDS, SOURCES, FieldSpec, KindSpec
+from referly.ingest.mapping import Section
+from referly.ingest.readers import RowProblem, SourceRow
+
+
+@dataclass(frozen=True)
+class RowError:
+    file: str
+    line: int
+    column: str
+    value: str
+    reason: str
+
+    def sentence(self) -> str:
+        where = f"{self.file}, line {self.line}"
+        if self.column:
+            where += f", column {self.column}"
+        shown = f" {self.value!r}" if self.value else ""
+        return f"{where}:{shown} {self.reason}"
+
+
+@dataclass
+class MappedRow:
+    line: int
+    values: dict[str, Any]
+    custom: dict[str, Any] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)  # field -> the source column it came from
+
+
+def shown(raw: Any) -> str:
+    text = "" if raw is None else str(raw)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+class RowConverter:
+    """Applies one mapping section to the rows of one file."""
+
+    def __init__(self, spec: KindSpec, section: Section, file: str, now: datetime) -> None:
+        self.spec, self.section, self.file, self.now = spec, section, file, now
+        self.columns = self._columns()
+
+    def _columns(self) -> dict[str, str]:
+        if self.section.fields:
+            return dict(self.section.fields)
+        return {f.name: f.name for f in self.spec.fields}  # no mapping: headers named like the fields
+
+    def missing_columns(self, available: list[str]) -> list[str]:
+        have = set(available)
+        wanted = [*self.section.fields.values(), *self.section.custom.values()]
+        return sorted({c for c in wanted if c not in have})
+
+    def unmapped_required(self) -> list[str]:
+        given = set(self.columns) | set(self.section.constants)
+        return [f.name for f in self.spec.fields if f.required and f.name not in given]
+
+    def convert(self, item: SourceRow | RowProblem) -> MappedRow | RowError:
+        if isinstance(item, RowProblem):
+            return RowError(self.file, item.line, "", "", item.reason)
+        row = MappedRow(item.line, {})
+        for spec in self.spec.fields:
+            column = self.columns.get(spec.name, "")
+            if spec.name in self.section.constants:
+                raw: Any = self.section.constants[spec.name]
+                column = column or f"(constant {spec.name})"
+            elif column in item.values:
+                raw = item.values[column]
+            else:
+                continue
+            row.columns[spec.name] = column or spec.name
+            try:
+                row.values[spec.name] = self._typed(spec, raw)
+            except v.BadValue as exc:
+                return RowError(self.file, item.line, column, shown(raw), f"{spec.name} {exc}")
+        for key, column in self.section.custom.items():
+            if item.values.get(column) is not None:
+                row.custom[key] = item.values[column]
+        problem = self._rules(row)
+        if problem:
+            name, reason = problem
+            return RowError(
+                self.file, item.line, row.columns.get(name, name), shown(row.values.get(name)), reason
+            )
+        return row
+
+    def _typed(self, spec: FieldSpec, raw: Any) -> Any:
+        if spec.type == "source":
+            return raw  # resolved in _rules, which also keeps the CRM's own spelling
+        raw = self.section.mapped_value(spec.name, raw)
+        fmt = self.section.formats.get(spec.name)
+        kind = spec.type
+        if kind == "text":
+            return v.text(raw, spec.max_length)
+        if kind == "int":
+            return v.integer(raw)
+        if kind == "decimal":
+            places = 4 if spec.negative else 2
+            return v.decimal(
+                raw, negative=spec.negative, scale=self.section.scale.get(spec.name, 1), places=places
+            )
+        if kind == "fraction":
+            return v.fraction(raw)
+        if kind == "bool":
+            return v.boolean(raw)
+        if kind == "date":
+            return v.day(raw, fmt, self.now, future=spec.future)
+        if kind == "datetime":
+            return v.moment(raw, fmt, self.now, future=spec.future)
+        if kind == "email":
+            return v.email(raw)
+        if kind == "domain":
+            return v.domain(raw)
+        if kind == "country":
+            return v.country(raw)
+        if kind == "choice":
+            return v.choice(raw, spec.choices, spec.name)
+        return v.text(raw, 255)  # references: resolved later, by the directory
+
+    def _rules(self, row: MappedRow) -> tuple[str, str] | None:
+        """Rules across fields. Returns (field, reason) for the first one broken."""
+        values = row.values
+        for spec in self.spec.fields:
+            if spec.required and values.get(spec.name) in (None, ""):
+                return spec.name, f"{spec.name} is required"
+        return getattr(self, f"_rules_{self.spec.name}", lambda _: None)(row)
+
+    def _rules_contacts(self, row: MappedRow) -> tuple[str, str] | None:
+        full = row.values.pop("name", None)
+        if full and not row.values.get("first_name") and not row.values.get("last_name"):
+            first, _, last = full.partition(" ")
+            row.values["first_name"], row.values["last_name"] = first[:100], last.strip()[:100]
+        if not any(row.values.get(k) for k in ("email", "first_name", "last_name", "external_id")):
+            return "email", "a contact needs an e-mail, a name or an external id"
+        return None
+
+    def _rules_accounts(self, row: MappedRow) -> tuple[str, str] | None:
+        start, end = row.values.get("client_since"), row.values.get("churned_on")
+        if start and end and end < start:
+            return "churned_on", "churned_on is before client_since"
+        return None
+
+    def _rules_signals(self, row: MappedRow) -> tuple[str, str] | None:
+        score = row.values.get("nps_score")
+        if row.values.get("kind") == SignalKind.NPS and score is None:
+            return "nps_score", "an NPS answer needs its score (0-10)"
+        if score is not None and row.values.get("kind") != SignalKind.NPS:
+            return "nps_score", "only NPS answers have a score"
+        if score is not None and not 0 <= score <= 10:
+            return "nps_score", "nps_score must be between 0 and 10"
+        resolved, start = row.values.get("resolved_on"), row.values.get("occurred_on")
+        if resolved and start and resolved < start:
+            return "resolved_on", "resolved_on is before occurred_on"
+        return None
+
+    def _rules_opportunities(self, row: MappedRow) -> tuple[str, str] | None:
+        values = row.values
+        if "source" in values:
+            raw = values.pop("source")
+            if raw is not None and not values.get("source_detail"):
+                values["source_detail"] = v.text(raw, 120)
+            mapped = self.section.mapped_value("source", raw)
+            key = str(mapped).strip().lower() if mapped is not None else ""
+            values["source"] = key if key in SOURCES else "other"
+        stage = values.get("stage")
+        if values.get("closed_on") and (stage is None or stage in OPEN_STAGES):
+            values["expected_close_on"] = values.pop("closed_on")  # an open deal's close date is a forecast
+            values["closed_on"] = None
+        closing = stage in (OpportunityStage.WON, OpportunityStage.LOST) and values.get("closed_on")
+        if closing and values["closed_on"] > self.now.date():
+            return "closed_on", "a won or lost deal cannot close in the future"
+        created, closed = values.get("created_on"), values.get("closed_on")
+        if created and closed and closed < created:
+            return "closed_on", "closed_on is before created_on"
+        if not values.get("name") and not values.get("external_id"):
+            return "name", "an opportunity needs a name or an external id"
+        return None
+
+    def _rules_interactions(self, row: MappedRow) -> tuple[str, str] | None:
+        row.values["kind"] = INTERACTION_KINDS[row.values["kind"]]
+        return None
+
+
+def convert_all(
+    converter: RowConverter, items: Iterator[SourceRow | RowProblem]
+) -> Iterator[MappedRow | RowError]:
+    for item in items:
+        yield converter.convert(item)
