@@ -65,14 +65,18 @@ def main() -> None:
         )
     started = time.perf_counter()
     with transaction.atomic():
-        columns = [column_values(f, touches.columns[n], len(touches)) for f, n in zip(fields, names, strict=True)]
+        columns = [
+            column_values(f, touches.columns[n], len(touches)) for f, n in zip(fields, names, strict=True)
+        ]
         write_rows("bench_bare", names, zip(*columns, strict=True))
     bare = time.perf_counter() - started
 
     touch_table = time.perf_counter()
     with transaction.atomic():
         Interaction.objects.all().delete()
-        columns = [column_values(f, touches.columns[n], len(touches)) for f, n in zip(fields, names, strict=True)]
+        columns = [
+            column_values(f, touches.columns[n], len(touches)) for f, n in zip(fields, names, strict=True)
+        ]
         write_rows(Interaction._meta.db_table, names, zip(*columns, strict=True))
     interactions_alone = time.perf_counter() - touch_table
     with connection.cursor() as cursor:
@@ -86,9 +90,11 @@ def main() -> None:
 
     rows = sum(counts.values())
     n = counts["interactions"]
-    print(f"| {connection.vendor} | {args.scale} | {rows:,} ({n:,} interactions) | {generated:.1f} s | "
-          f"{loaded:.1f} s | {n / interactions_alone:,.0f} rows/s | {n / bare:,.0f} rows/s | "
-          f"{interactions_alone / bare:.2f}x | {size / 2**20:,.0f} MiB |")
+    print(
+        f"| {connection.vendor} | {args.scale} | {rows:,} ({n:,} interactions) | {generated:.1f} s | "
+        f"{loaded:.1f} s | {n / interactions_alone:,.0f} rows/s | {n / bare:,.0f} rows/s | "
+        f"{interactions_alone / bare:.2f}x | {size / 2**20:,.0f} MiB |"
+    )
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
 
 

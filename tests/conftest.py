@@ -59,6 +59,18 @@ def run_referly(tmp_path: Path) -> RunCli:
 
 
 @pytest.fixture
+def datasets() -> Path:
+    """The shared public datasets (REFERLY_DATASETS, default ../shared/datasets from the repository)."""
+    configured = os.environ.get("REFERLY_DATASETS")
+    folder = Path(configured) if configured else ROOT.parent / "shared" / "datasets"
+    if not (folder / "maven-crm").is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"the shared datasets are missing at {folder}; CI needs them")
+        pytest.skip(f"the shared datasets are not at {folder} (set REFERLY_DATASETS)")
+    return folder
+
+
+@pytest.fixture
 def alice(db: Any) -> Any:
     """Alice, an account executive."""
     from tests.factories import make_teammate

@@ -132,7 +132,11 @@ def _move_related(model: type[models.Model], keep: Any, other: Any) -> dict[str,
         )
         Interaction.objects.filter(contact_id=other.pk).filter(Exists(same_touch)).delete()
         moved["connections"] = _move_connections(keep.pk, other.pk)
-    for relation in model._meta.related_objects:
+    # include_hidden: interactions point at contacts through a hidden relation (related_name "+").
+    relations = [
+        f for f in model._meta.get_fields(include_hidden=True) if isinstance(f, models.ForeignObjectRel)
+    ]
+    for relation in relations:
         if relation.related_model is Connection:
             continue
         related: type[models.Model] = relation.related_model  # type: ignore[assignment]

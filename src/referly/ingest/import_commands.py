@@ -6,6 +6,7 @@ import json
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -13,7 +14,9 @@ from rich.table import Table
 
 from referly.cli import console, database_option, err_console
 from referly.errors import InvalidInput
-from referly.ingest.outcome import FileOutcome
+
+if TYPE_CHECKING:
+    from referly.ingest.outcome import FileOutcome
 
 
 @click.command("import")

@@ -82,10 +82,12 @@ def import_file(
     spec = kind_spec(kind)
     section = mapping.section(kind)
     table = read_table(path, section.read)
-    converter = RowConverter(spec, section, path.name, now)
+    converter = RowConverter(spec, section, path.name, now, table.columns)
     missing = converter.missing_columns(
         table.columns + [c for j in section.joins for c in _join_columns(path, j)]
     )
+    if missing and mapping.lenient:
+        missing = converter.drop_optional(missing)
     if missing:
         raise InvalidInput(
             f"{path.name}: the mapping names columns the file does not have: {', '.join(missing)}",
@@ -162,7 +164,13 @@ def _joined(
         other = read_table(path.parent / join.file, join.read)
         if join.on not in other.columns:
             raise InvalidInput(f"{join.file} has no column {join.on!r} to join on")
-        lookups.append((join, {r.values[join.on]: r.values for r in other.rows if isinstance(r, SourceRow)}))
+        table: dict[Any, dict[str, Any]] = {}
+        for r in other.rows:
+            if isinstance(r, SourceRow):
+                table[r.values[join.on]] = r.values
+            else:
+                outcome.errors.append(RowError(join.file, r.line, "", "", r.reason))
+        lookups.append((join, table))
     for item in rows:
         if isinstance(item, SourceRow):
             for join, table in lookups:
@@ -182,11 +190,8 @@ def plan_folder(folder: Path, mapping: Mapping) -> list[tuple[str, Path]]:
     joined = {j.file for s in mapping.sections.values() for j in s.joins}
     plan: list[tuple[str, Path]] = []
     for path in files:
-        if path.name in joined:
-            continue
-        kind = _kind_of(path, mapping)
-        if kind:
-            plan.append((kind, path))
+        if path.name not in joined:
+            plan += [(kind, path) for kind in _kinds_of(path, mapping)]
     if not plan:
         raise InvalidInput(
             f"{folder}: no file whose kind Referly recognises (name them after a kind, or map them)"
@@ -194,14 +199,21 @@ def plan_folder(folder: Path, mapping: Mapping) -> list[tuple[str, Path]]:
     return sorted(plan, key=lambda p: (ORDER.index(p[0]), p[1].name))
 
 
-def _kind_of(path: Path, mapping: Mapping) -> str | None:
-    for kind, section in mapping.sections.items():
-        if kind and any(fnmatch.fnmatch(path.name.lower(), g.lower()) for g in section.files):
-            return kind
-    if any(s.files for s in mapping.sections.values()):
-        return None  # the mapping lists its files: anything else is not part of the import
+def _kinds_of(path: Path, mapping: Mapping) -> list[str]:
+    """The kinds a file feeds: those whose mapping section lists it, else the one its name says."""
+    listed = [
+        kind
+        for kind, section in mapping.sections.items()
+        if kind and any(fnmatch.fnmatch(path.name.lower(), g.lower()) for g in section.files)
+    ]
+    if listed or any(s.files for s in mapping.sections.values()):
+        return listed  # a mapping that lists its files: anything else is not part of the import
     stem = path.stem.lower()
-    return next((k for k in ORDER for word in KIND_WORDS[k] if word in stem), None)
+    return (
+        [next(k for k in ORDER if any(word in stem for word in KIND_WORDS[k]))]
+        if any(word in stem for words in KIND_WORDS.values() for word in words)
+        else []
+    )
 
 
 def unpack(path: Path, scratch: tempfile.TemporaryDirectory[str]) -> Path:
@@ -220,12 +232,12 @@ def targets_for(
 ) -> list[tuple[str, Path]]:
     if kind:
         kind_spec(kind)
-        if path.is_dir() or zipfile.is_zipfile(path):
+        if path.is_dir() or path.suffix.lower() == ".zip":
             raise InvalidInput(
                 f"{path} is a folder or archive: leave out the kind, Referly recognises each file"
             )
         return [(kind, path)]
-    if path.is_file() and not zipfile.is_zipfile(path):
+    if path.is_file() and path.suffix.lower() != ".zip":
         raise InvalidInput(f"Say what {path.name} holds: referly import KIND {path}")
     return plan_folder(unpack(path, scratch), mapping)
 

@@ -179,7 +179,7 @@ KINDS: dict[str, KindSpec] = {
                 T("product", 120),
                 R("owner", "teammates"),
                 FieldSpec("created_on", "date"),
-                FieldSpec("closed_on", "date"),
+                FieldSpec("closed_on", "date", future=True),
                 FieldSpec("expected_close_on", "date", future=True),
                 R("referring_contact", "contacts"),
                 R("referring_account", "accounts"),

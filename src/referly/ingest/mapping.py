@@ -28,7 +28,7 @@ SECTION_KEYS = {
     "custom",
     "join",
 }
-READ_KEYS = {"delimiter", "encoding", "header", "columns", "sheet"}
+READ_KEYS = {"delimiter", "encoding", "header", "columns", "sheet", "quote"}
 REFERENCE_BY = {"auto", "external_id", "email", "domain", "name"}
 
 
@@ -72,6 +72,8 @@ class Section:
 class Mapping:
     origin: str
     source_system: str = ""
+    # Presets describe every column an export may have; a given export may lack optional ones.
+    lenient: bool = False
     sections: dict[str, Section] = field(default_factory=dict)
 
     def section(self, kind: str) -> Section:
@@ -91,7 +93,9 @@ def load_mapping(path: Path | None = None, preset: str | None = None) -> Mapping
         if not folder.joinpath(name).is_file():
             known = sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
             raise InvalidInput(f"No preset named {preset!r}: choose one of {', '.join(known)}")
-        return parse_mapping(folder.joinpath(name).read_text(encoding="utf-8"), f"preset {preset}")
+        mapping = parse_mapping(folder.joinpath(name).read_text(encoding="utf-8"), f"preset {preset}")
+        mapping.lenient = True
+        return mapping
     if path is None:
         return Mapping("no mapping")
     try:
@@ -185,4 +189,5 @@ def read_options(body: dict[str, Any], where: str) -> ReadOptions:
         header=bool(body.get("header", True)),
         columns=tuple(str(c) for c in body.get("columns", ())),
         sheet=body.get("sheet"),
+        quote=str(body.get("quote", '"')),
     )

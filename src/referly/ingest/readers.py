@@ -27,6 +27,7 @@ class ReadOptions:
     header: bool = True
     columns: tuple[str, ...] = ()
     sheet: str | None = None
+    quote: str = '"'  # empty: values are never quoted (tab-separated logs whose text holds quotes)
 
 
 @dataclass
@@ -99,7 +100,11 @@ def _read_delimited(path: Path, options: ReadOptions) -> SourceTable:
     if not text.strip():
         raise InvalidInput(f"{path.name}: the file is empty")
     delimiter = options.delimiter or sniff_delimiter(text[:65_536], path.suffix.lower())
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    source = io.StringIO(text, newline="")
+    if options.quote:
+        reader = csv.reader(source, delimiter=delimiter, strict=True, quotechar=options.quote)
+    else:
+        reader = csv.reader(source, delimiter=delimiter, strict=True, quoting=csv.QUOTE_NONE)
     columns = list(options.columns)
     if options.header:
         try:

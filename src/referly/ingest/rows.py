@@ -47,19 +47,30 @@ def shown(raw: Any) -> str:
 class RowConverter:
     """Applies one mapping section to the rows of one file."""
 
-    def __init__(self, spec: KindSpec, section: Section, file: str, now: datetime) -> None:
+    def __init__(self, spec: KindSpec, section: Section, file: str, now: datetime, header: list[str]) -> None:
         self.spec, self.section, self.file, self.now = spec, section, file, now
-        self.columns = self._columns()
+        self.columns = self._columns(header)
+        self.custom = dict(section.custom)
 
-    def _columns(self) -> dict[str, str]:
+    def _columns(self, header: list[str]) -> dict[str, str]:
         if self.section.fields:
             return dict(self.section.fields)
-        return {f.name: f.name for f in self.spec.fields}  # no mapping: headers named like the fields
+        # No mapping: the columns whose header is a field's name.
+        return {f.name: f.name for f in self.spec.fields if f.name in header}
 
     def missing_columns(self, available: list[str]) -> list[str]:
         have = set(available)
-        wanted = [*self.section.fields.values(), *self.section.custom.values()]
+        wanted = [*self.section.fields.values(), *self.custom.values()]
         return sorted({c for c in wanted if c not in have})
+
+    def drop_optional(self, missing: list[str]) -> list[str]:
+        """Forget fields whose column is absent, unless required; returns the required ones still missing."""
+        required = {f.name for f in self.spec.fields if f.required}
+        for name, column in list(self.columns.items()):
+            if column in missing and name not in required:
+                del self.columns[name]
+        self.custom = {k: c for k, c in self.custom.items() if c not in missing}
+        return sorted({c for n, c in self.columns.items() if c in missing})
 
     def unmapped_required(self) -> list[str]:
         given = set(self.columns) | set(self.section.constants)
@@ -83,7 +94,7 @@ class RowConverter:
                 row.values[spec.name] = self._typed(spec, raw)
             except v.BadValue as exc:
                 return RowError(self.file, item.line, column, shown(raw), f"{spec.name} {exc}")
-        for key, column in self.section.custom.items():
+        for key, column in self.custom.items():
             if item.values.get(column) is not None:
                 row.custom[key] = item.values[column]
         problem = self._rules(row)

@@ -69,7 +69,10 @@ def _insert_new(touches: list[Touch]) -> int:
     columns = "contact_id, teammate_id, kind, occurred_at"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS import_touch (LIKE {table} INCLUDING DEFAULTS)")
+            cursor.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS import_touch (contact_id bigint, teammate_id bigint, "
+                "kind smallint, occurred_at timestamptz) ON COMMIT DROP"
+            )
             cursor.execute("TRUNCATE import_touch")
             with cursor.cursor.copy(f"COPY import_touch ({columns}) FROM STDIN") as copy:
                 for touch in touches:

@@ -216,5 +216,5 @@ def choice(raw: Any, allowed: tuple[str, ...], field: str) -> str | None:
     if key in allowed:
         return key
     raise BadValue(
-        f"is not a {field} Referly knows ({', '.join(allowed)}); map it in the mapping's [values.{field}]"
+        f"is not one Referly knows ({', '.join(allowed)}); map it in the mapping's [values.{field}]"
     )
