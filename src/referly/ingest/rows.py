@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -11,7 +11,7 @@ from referly.crm.models import OpportunityStage, SignalKind
 from referly.crm.models.pipeline import OPEN_STAGES
 from referly.ingest import values as v
 from referly.ingest.kinds import INTERACTION_KINDS, SOURCES, FieldSpec, KindSpec
-from referly.ingest.mapping import Section
+from referly.ingest.mapping import Section, value_key
 from referly.ingest.readers import RowProblem, SourceRow
 
 
@@ -51,6 +51,8 @@ class RowConverter:
         self.spec, self.section, self.file, self.now = spec, section, file, now
         self.columns = self._columns(header)
         self.custom = dict(section.custom)
+        self.plan: list[tuple[str, str, bool, Any, Callable[[Any], Any]]] | None = None
+        self.required = [f.name for f in spec.fields if f.required]
 
     def _columns(self, header: list[str]) -> dict[str, str]:
         if self.section.fields:
@@ -76,27 +78,42 @@ class RowConverter:
         given = set(self.columns) | set(self.section.constants)
         return [f.name for f in self.spec.fields if f.required and f.name not in given]
 
+    def _plan(self) -> list[tuple[str, str, bool, Any, Callable[[Any], Any]]]:
+        """Per field, once per file: (field, column, is constant, constant, converter)."""
+        plan = []
+        for spec in self.spec.fields:
+            column = self.columns.get(spec.name, "")
+            constant = spec.name in self.section.constants
+            if not constant and not column:
+                continue
+            shown_column = column or (f"(constant {spec.name})" if constant else spec.name)
+            plan.append(
+                (spec.name, shown_column, constant, self.section.constants.get(spec.name), self._typed(spec))
+            )
+        return plan
+
     def convert(self, item: SourceRow | RowProblem) -> MappedRow | RowError:
         if isinstance(item, RowProblem):
             return RowError(self.file, item.line, "", "", item.reason)
+        if self.plan is None:
+            self.plan = self._plan()
         row = MappedRow(item.line, {})
-        for spec in self.spec.fields:
-            column = self.columns.get(spec.name, "")
-            if spec.name in self.section.constants:
-                raw: Any = self.section.constants[spec.name]
-                column = column or f"(constant {spec.name})"
-            elif column in item.values:
-                raw = item.values[column]
+        cells = item.values
+        for name, column, constant, fixed, typed in self.plan:
+            if constant:
+                raw: Any = fixed
+            elif column in cells:
+                raw = cells[column]
             else:
                 continue
-            row.columns[spec.name] = column or spec.name
+            row.columns[name] = column
             try:
-                row.values[spec.name] = self._typed(spec, raw)
+                row.values[name] = typed(raw)
             except v.BadValue as exc:
-                return RowError(self.file, item.line, column, shown(raw), f"{spec.name} {exc}")
+                return RowError(self.file, item.line, column, shown(raw), f"{name} {exc}")
         for key, column in self.custom.items():
-            if item.values.get(column) is not None:
-                row.custom[key] = item.values[column]
+            if cells.get(column) is not None:
+                row.custom[key] = cells[column]
         problem = self._rules(row)
         if problem:
             name, reason = problem
@@ -105,45 +122,38 @@ class RowConverter:
             )
         return row
 
-    def _typed(self, spec: FieldSpec, raw: Any) -> Any:
+    def _typed(self, spec: FieldSpec) -> Callable[[Any], Any]:
+        """The function that turns a raw cell into this field's value: value map, then type."""
         if spec.type == "source":
-            return raw  # resolved in _rules, which also keeps the CRM's own spelling
-        raw = self.section.mapped_value(spec.name, raw)
-        fmt = self.section.formats.get(spec.name)
-        kind = spec.type
-        if kind == "text":
-            return v.text(raw, spec.max_length)
-        if kind == "int":
-            return v.integer(raw)
-        if kind == "decimal":
-            places = 4 if spec.negative else 2
-            return v.decimal(
-                raw, negative=spec.negative, scale=self.section.scale.get(spec.name, 1), places=places
-            )
-        if kind == "fraction":
-            return v.fraction(raw)
-        if kind == "bool":
-            return v.boolean(raw)
-        if kind == "date":
-            return v.day(raw, fmt, self.now, future=spec.future)
-        if kind == "datetime":
-            return v.moment(raw, fmt, self.now, future=spec.future)
-        if kind == "email":
-            return v.email(raw)
-        if kind == "domain":
-            return v.domain(raw)
-        if kind == "country":
-            return v.country(raw)
-        if kind == "choice":
-            return v.choice(raw, spec.choices, spec.name)
-        return v.text(raw, 255)  # references: resolved later, by the directory
+            return lambda raw: raw  # resolved in _rules, which also keeps the CRM's own spelling
+        fmt, now, future = self.section.formats.get(spec.name), self.now, spec.future
+        scale, places = self.section.scale.get(spec.name, 1), 4 if spec.negative else 2
+        converters: dict[str, Callable[[Any], Any]] = {
+            "text": lambda raw: v.text(raw, spec.max_length),
+            "int": v.integer,
+            "decimal": lambda raw: v.decimal(raw, negative=spec.negative, scale=scale, places=places),
+            "fraction": v.fraction,
+            "bool": v.boolean,
+            "date": lambda raw: v.day(raw, fmt, now, future=future),
+            "datetime": lambda raw: v.moment(raw, fmt, now, future=future),
+            "email": v.email,
+            "domain": v.domain,
+            "country": v.country,
+            "choice": lambda raw: v.choice(raw, spec.choices, spec.name),
+        }
+        # References stay text here: the directory resolves them.
+        typed: Callable[[Any], Any] = converters.get(spec.type, lambda raw: v.text(raw, 255))
+        table = self.section.values.get(spec.name)
+        if not table:
+            return typed
+        return lambda raw: typed(table.get(value_key(raw), raw) if raw is not None else raw)
 
     def _rules(self, row: MappedRow) -> tuple[str, str] | None:
         """Rules across fields. Returns (field, reason) for the first one broken."""
         values = row.values
-        for spec in self.spec.fields:
-            if spec.required and values.get(spec.name) in (None, ""):
-                return spec.name, f"{spec.name} is required"
+        for name in self.required:
+            if values.get(name) in (None, ""):
+                return name, f"{name} is required"
         return getattr(self, f"_rules_{self.spec.name}", lambda _: None)(row)
 
     def _rules_contacts(self, row: MappedRow) -> tuple[str, str] | None:
