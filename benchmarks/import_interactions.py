@@ -76,9 +76,7 @@ def main() -> None:
         for t, c, k, s in zip(
             teammates.tolist(), contacts.tolist(), kinds.tolist(), stamps.tolist(), strict=True
         ):
-            writer.writerow([f"tm-{t}", f"cont-{c:07d}", k, s + "Z"])
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE crm_teammate SET external_id = 'tm-' || id, source_system = 'demo'")
+            writer.writerow([f"team-{t:03d}", f"cont-{c:07d}", k, s + "Z"])
     mapping = parse_mapping(MAPPING, "benchmark")
     now = datetime(2026, 11, 1, tzinfo=UTC)
 

@@ -32,7 +32,7 @@ def test_each_preset_imports_its_crms_export_and_recognises_referrals(
     assert Account.objects.filter(source_system=crm).count() >= 4
     assert Contact.objects.exclude(account=None).count() >= 4
     if crm == "hubspot":
-        # HubSpot's "Referrals" traffic source is visits from other sites' links: inbound, not an introduction.
+        # HubSpot's "Referrals" traffic source is visits from other sites' links: inbound.
         sources = set(Opportunity.objects.filter(source_detail="Referrals").values_list("source", flat=True))
         assert sources == {"inbound"}
     else:

@@ -128,7 +128,16 @@ def generate_team(ctx: DemoContext) -> tuple[Team, Frame]:
         emails.append(email)
     frame = Frame(
         Teammate,
-        {"id": ids, "name": names, "email": emails, "role": roles, "team": teams, "manager_id": manager},
+        {
+            "id": ids,
+            "name": names,
+            "email": emails,
+            "role": roles,
+            "team": teams,
+            "manager_id": manager,
+            "source_system": "demo",
+            "external_id": [f"team-{i:03d}" for i in ids.tolist()],
+        },
     )
     return Team(ids, roles, teams), frame
 
