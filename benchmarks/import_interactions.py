@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
-import tempfile
 import time
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import numpy as np
+
+from empty_database import open_empty_database
 
 MAPPING = """source_system = "demo"
 [interactions.fields]
@@ -38,26 +37,15 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="referly-bench-"))
-    if args.database_url:
-        os.environ["REFERLY_DATABASE_URL"] = args.database_url
-    else:
-        os.environ.pop("REFERLY_DATABASE_URL", None)
-        os.environ["REFERLY_DB"] = str(folder / "bench.db")
-    from referly.database import open_database
-
-    open_database()
+    folder = open_empty_database(args.database_url)
     from django.db import connection, transaction
 
-    from referly.census import holds_records
     from referly.crm.models import Interaction
     from referly.ingest.bulk import write_rows
     from referly.ingest.demo import DemoContext, generate, load, volumes_for
     from referly.ingest.importer import run_import
     from referly.ingest.mapping import parse_mapping
 
-    if holds_records():
-        raise SystemExit("the benchmark needs an empty database")
     ctx = DemoContext(volumes_for("tiny"), 7, date(2026, 11, 1))
     with transaction.atomic():
         load(ctx, generate(ctx))
