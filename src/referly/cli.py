@@ -81,6 +81,9 @@ def _register() -> None:
     main.add_command(demo)
     main.add_command(import_command)
     main.add_command(dedupe)
+    from referly.scoring.commands import evaluate
+
+    main.add_command(evaluate)
 
 
 _register()

@@ -97,7 +97,7 @@ def import_file(
     if unmapped:
         raise InvalidInput(f"{path.name}: no column gives {', '.join(unmapped)}, which {kind} need; map one")
     outcome = FileOutcome(kind, path.name)
-    rows = _joined(table.rows, section, path, outcome)
+    rows = joined_rows(table.rows, section, path, outcome)
     report = (lambda n: on_progress(f"{kind} from {path.name}", n)) if on_progress else None
     if kind == "interactions":
         _import_touches(rows, converter, TouchWriter(section, directory), outcome, report)
@@ -155,7 +155,7 @@ def _join_columns(path: Path, join: Join) -> list[str]:
     return [f"{join.name}.{c}" for c in read_table(path.parent / join.file, join.read).columns]
 
 
-def _joined(
+def joined_rows(
     rows: Iterator[SourceRow | RowProblem], section: Section, path: Path, outcome: FileOutcome
 ) -> Iterator[SourceRow | RowProblem]:
     """Add the columns of each joined file to every row, matched on the join key."""

@@ -1,0 +1,72 @@
+"""Scoring settings: the shipped defaults, or a TOML file named by REFERLY_SCORING, with a stable hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from referly.errors import InvalidInput
+
+KIND_NAMES = ("email_out", "email_in", "meeting", "call", "note")  # InteractionKind 1..5
+
+
+@dataclass(frozen=True)
+class StrengthSettings:
+    half_life_days: float = 30.0
+    saturation: float = 6.0
+    reciprocity_floor: float = 0.5
+    weights: tuple[float, float, float, float, float] = (1.0, 1.5, 4.0, 3.0, 0.5)
+
+
+@dataclass(frozen=True)
+class ScoringSettings:
+    strength: StrengthSettings = field(default_factory=StrengthSettings)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def digest(self) -> str:
+        """A hash of every setting, stored with each run so results can be traced to their settings."""
+        return hashlib.sha256(json.dumps(self.raw, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def load_settings(path: Path | None = None) -> ScoringSettings:
+    text = resources.files("referly.scoring").joinpath("defaults.toml").read_text(encoding="utf-8")
+    raw = tomllib.loads(text)
+    chosen = path or (Path(os.environ["REFERLY_SCORING"]) if os.environ.get("REFERLY_SCORING") else None)
+    if chosen is not None:
+        try:
+            _merge(raw, tomllib.loads(chosen.read_text(encoding="utf-8")))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise InvalidInput(f"Cannot read the scoring settings {chosen}: {exc}") from None
+    try:
+        s = raw["strength"]
+        weights = tuple(float(s["weights"][k]) for k in KIND_NAMES)
+        strength = StrengthSettings(
+            float(s["half_life_days"]),
+            float(s["saturation"]),
+            float(s["reciprocity_floor"]),
+            weights,  # type: ignore[arg-type]
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidInput(f"Scoring settings: missing or wrong value {exc}") from None
+    if not 0 <= strength.reciprocity_floor <= 1:
+        raise InvalidInput("Scoring settings: strength.reciprocity_floor must be between 0 and 1")
+    if strength.half_life_days <= 0 or strength.saturation <= 0 or min(weights) < 0:
+        raise InvalidInput(
+            "Scoring settings: half-life and saturation must be positive, weights not negative"
+        )
+    return ScoringSettings(strength, raw)
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> None:
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = value

@@ -1,0 +1,109 @@
+"""Relationship strength per pair, from time-stamped touches.
+
+The event-level reduction is one SQL aggregate (``REDUCTION``): per pair, a decayed sum per touch
+kind, ``Σ 2^(−age/half_life)``, plus counts and first and last touch. It is plain SQL so that it
+can run where the events live (DuckDB here). Decayed sums fold forward exactly:
+``sum(t1) = sum(t0) · 2^(−(t1−t0)/half_life) + Σ new``, so an incremental update equals a full
+recompute. Strength then combines, per pair:
+
+- volume      V = Σ_k w_k · D_k                    (D_k: the decayed sum of kind k)
+- reciprocity ρ = f + (1 − f) · min(1, 2R)
+                with R = (D_in + D_meeting + D_call) / (D_out + D_in + D_meeting + D_call): one-way mail
+                (R = 0) keeps the floor f of its volume, a balanced exchange (R ≥ 0.5) all of it
+- depth       θ = 0.6 + 0.4 · min(1, (D_meeting + D_call) / (0.2 · Σ_k D_k))
+                (a fifth or more of live conversations counts fully)
+- strength    s = 1 − exp(−V · ρ · θ / saturation), in [0, 1)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from referly.scoring.config import StrengthSettings
+
+DAY = 86_400.0
+SUMS = ("d_out", "d_in", "d_meeting", "d_call", "d_note")
+
+# events: (a BIGINT, b BIGINT, kind TINYINT 1..5, ts BIGINT epoch seconds); $as_of, $half_life in seconds.
+REDUCTION = """
+SELECT a, b,
+       COALESCE(SUM(CASE WHEN kind = 1 THEN w END), 0.0) AS d_out,
+       COALESCE(SUM(CASE WHEN kind = 2 THEN w END), 0.0) AS d_in,
+       COALESCE(SUM(CASE WHEN kind = 3 THEN w END), 0.0) AS d_meeting,
+       COALESCE(SUM(CASE WHEN kind = 4 THEN w END), 0.0) AS d_call,
+       COALESCE(SUM(CASE WHEN kind = 5 THEN w END), 0.0) AS d_note,
+       COUNT(*) AS touches,
+       MIN(ts) AS first_ts,
+       MAX(ts) AS last_ts
+FROM (SELECT a, b, kind, ts, pow(2.0, -($as_of - ts) / $half_life) AS w
+      FROM events WHERE ts < $as_of AND ts >= $since)
+GROUP BY a, b
+"""
+
+
+@dataclass
+class PairState:
+    """Per pair, the decayed sums at ``as_of`` (seconds) and the plain counts: all a strength needs."""
+
+    as_of: int
+    table: pa.Table  # a, b, d_out, d_in, d_meeting, d_call, d_note, touches, first_ts, last_ts
+
+
+def reduce_events(events: Any, as_of: int, settings: StrengthSettings, since: int = -(2**62)) -> PairState:
+    """The reduction over events before ``as_of`` (and from ``since``): one row per pair."""
+    con = duckdb.connect()
+    con.register("events", events)
+    params = {"as_of": as_of, "half_life": settings.half_life_days * DAY, "since": since}
+    table = con.sql(REDUCTION, params=params).to_arrow_table()
+    con.close()
+    return PairState(as_of, table)
+
+
+def fold(state: PairState, new_events: Any, as_of: int, settings: StrengthSettings) -> PairState:
+    """Yesterday's state moved to ``as_of`` and the events since then added: equal to a full recompute."""
+    fresh = reduce_events(new_events, as_of, settings, since=state.as_of)
+    factor = 2.0 ** (-(as_of - state.as_of) / (settings.half_life_days * DAY))
+    con = duckdb.connect()
+    con.register("old", state.table)
+    con.register("new", fresh.table)
+    sums = ", ".join(f"COALESCE(old.{s} * {factor!r}, 0) + COALESCE(new.{s}, 0) AS {s}" for s in SUMS)
+    table = con.sql(
+        f"""SELECT COALESCE(old.a, new.a) AS a, COALESCE(old.b, new.b) AS b, {sums},
+                   COALESCE(old.touches, 0) + COALESCE(new.touches, 0) AS touches,
+                   LEAST(old.first_ts, new.first_ts) AS first_ts,
+                   GREATEST(old.last_ts, new.last_ts) AS last_ts
+            FROM old FULL OUTER JOIN new ON old.a = new.a AND old.b = new.b"""
+    ).to_arrow_table()
+    con.close()
+    return PairState(as_of, table)
+
+
+@dataclass(frozen=True)
+class Strength:
+    """Strength and its components, arrays aligned with the pair table."""
+
+    strength: np.ndarray[Any, np.dtype[np.float64]]
+    volume: np.ndarray[Any, np.dtype[np.float64]]
+    reciprocity: np.ndarray[Any, np.dtype[np.float64]]
+    depth: np.ndarray[Any, np.dtype[np.float64]]
+
+
+def strength_of(table: pa.Table, settings: StrengthSettings) -> Strength:
+    d = {s: table.column(s).to_numpy(zero_copy_only=False).astype(np.float64) for s in SUMS}
+    volume = sum(w * d[s] for w, s in zip(settings.weights, SUMS, strict=True))
+    live = d["d_meeting"] + d["d_call"]
+    exchanged = d["d_out"] + d["d_in"] + live
+    with np.errstate(divide="ignore", invalid="ignore"):
+        back = np.where(exchanged > 0, (d["d_in"] + live) / exchanged, 0.0)
+        total = exchanged + d["d_note"]
+        deep = np.where(total > 0, live / (0.2 * total), 0.0)
+    floor = settings.reciprocity_floor
+    reciprocity = floor + (1.0 - floor) * np.minimum(1.0, 2.0 * back)
+    depth = 0.6 + 0.4 * np.minimum(1.0, deep)
+    strength = 1.0 - np.exp(-np.asarray(volume) * reciprocity * depth / settings.saturation)
+    return Strength(strength, np.asarray(volume, dtype=np.float64), reciprocity, depth)
