@@ -12,8 +12,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
+# No test may depend on wall-clock speed: hypothesis' per-example deadline is off everywhere.
+settings.register_profile("referly", deadline=None)
+settings.load_profile("referly")
 RunCli = Callable[..., subprocess.CompletedProcess[str]]
 
 
@@ -40,9 +44,7 @@ def run_referly(tmp_path: Path) -> RunCli:
     suite's own database.
     """
 
-    def run(
-        *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
-    ) -> subprocess.CompletedProcess[str]:
+    def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
         clean = {k: v for k, v in os.environ.items() if not k.startswith(("REFERLY_", "DJANGO_"))}
         clean.update(env or {})
         return subprocess.run(

@@ -26,9 +26,7 @@ def test_init_creates_the_database_and_says_where(run_referly: RunCli, tmp_path:
     assert {"crm_account", "crm_interaction", "referrals_referral", "reports_review"} <= tables
 
 
-def test_the_default_database_is_referly_db_in_the_current_folder(
-    run_referly: RunCli, tmp_path: Path
-) -> None:
+def test_the_default_database_is_referly_db_in_the_current_folder(run_referly: RunCli, tmp_path: Path) -> None:
     assert run_referly("init").returncode == 0
     assert (tmp_path / "referly.db").is_file()
 
@@ -94,9 +92,7 @@ def test_demo_never_replaces_a_database_holding_real_accounts(run_referly: RunCl
 def test_demo_data_only_goes_into_an_empty_database(run_referly: RunCli) -> None:
     first = run_referly("demo-data", "--scale", "tiny", "--db", "d.db")
     assert first.returncode == 0, first.stderr
-    assert_clean_failure(
-        run_referly("demo-data", "--scale", "tiny", "--db", "d.db"), 4, "already holds records"
-    )
+    assert_clean_failure(run_referly("demo-data", "--scale", "tiny", "--db", "d.db"), 4, "already holds records")
 
 
 def test_an_unknown_option_is_a_usage_error_not_a_crash(run_referly: RunCli) -> None:

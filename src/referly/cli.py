@@ -30,9 +30,7 @@ class ReferlyGroup(click.Group):
             err_console.print(f"[bold red]Error:[/] {exc}", highlight=False, soft_wrap=True)
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
-            err_console.print(
-                "[yellow]Interrupted.[/] The unfinished step was rolled back; nothing of it was kept."
-            )
+            err_console.print("[yellow]Interrupted.[/] The unfinished step was rolled back; nothing of it was kept.")
             sys.exit(130)
 
 
@@ -81,9 +79,11 @@ def _register() -> None:
     main.add_command(demo)
     main.add_command(import_command)
     main.add_command(dedupe)
-    from referly.scoring.commands import evaluate
+    from referly.scoring.commands import actions, evaluate, score
 
     main.add_command(evaluate)
+    main.add_command(score)
+    main.add_command(actions)
 
 
 _register()

@@ -39,9 +39,7 @@ def database_settings() -> dict[str, Any]:
     if parsed["ENGINE"].endswith("sqlite3"):
         return sqlite_settings(Path(parsed["NAME"]))
     if not parsed.get("NAME"):
-        raise Unavailable(
-            "REFERLY_DATABASE_URL names no database: add one, e.g. postgresql://host:5432/referly"
-        )
+        raise Unavailable("REFERLY_DATABASE_URL names no database: add one, e.g. postgresql://host:5432/referly")
     parsed.setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
     parsed["TEST"] = {"NAME": f"test_{parsed['NAME']}"}
     return parsed
@@ -146,11 +144,7 @@ def _explain(exc: Exception) -> str:
     if connection.vendor == "postgresql":
         if "does not exist" in lowered:
             name = connection.settings_dict["NAME"]
-            return (
-                f"The {where} does not exist: create it with `createdb {name}` or change REFERLY_DATABASE_URL"
-            )
+            return f"The {where} does not exist: create it with `createdb {name}` or change REFERLY_DATABASE_URL"
         if "refused" in lowered or "timeout" in lowered or "could not" in lowered or "failed" in lowered:
-            return (
-                f"Cannot reach the {where}: is the server running? Check REFERLY_DATABASE_URL ({first_line})"
-            )
+            return f"Cannot reach the {where}: is the server running? Check REFERLY_DATABASE_URL ({first_line})"
     return f"The {where} refused the operation: {first_line}"

@@ -24,9 +24,7 @@ def _secret_key() -> str:
         return configured
     # A stable key per installation, so sessions survive restarts without any setup.
     sqlite_path = DATABASES["default"].get("NAME")
-    folder = (
-        Path(str(sqlite_path)).parent if DATABASES["default"]["ENGINE"].endswith("sqlite3") else Path.cwd()
-    )
+    folder = Path(str(sqlite_path)).parent if DATABASES["default"]["ENGINE"].endswith("sqlite3") else Path.cwd()
     key_file = folder / ".referly-secret-key"
     try:
         if key_file.exists():
@@ -53,6 +51,7 @@ INSTALLED_APPS = [
     "referly.crm",
     "referly.referrals",
     "referly.reports",
+    "referly.scoring",
 ]
 
 MIDDLEWARE = [

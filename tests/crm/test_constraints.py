@@ -61,8 +61,7 @@ def test_an_unknown_stage_is_refused_with_the_allowed_values() -> None:
 def test_one_bad_row_in_a_batch_writes_none_of_the_batch() -> None:
     account = make_account()
     batch = [
-        Opportunity(account=account, name=f"deal {i}", amount=Decimal(i), created_on="2026-01-01")
-        for i in range(5)
+        Opportunity(account=account, name=f"deal {i}", amount=Decimal(i), created_on="2026-01-01") for i in range(5)
     ]
     batch[3].amount = Decimal("-3")
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -73,13 +72,9 @@ def test_one_bad_row_in_a_batch_writes_none_of_the_batch() -> None:
 def test_an_nps_answer_must_be_between_0_and_10() -> None:
     account = make_account()
     with pytest.raises(IntegrityError), transaction.atomic():
-        Signal.objects.bulk_create(
-            [Signal(account=account, kind="nps", nps_score=11, occurred_on="2026-01-01")]
-        )
+        Signal.objects.bulk_create([Signal(account=account, kind="nps", nps_score=11, occurred_on="2026-01-01")])
     with pytest.raises(IntegrityError), transaction.atomic():
-        Signal.objects.bulk_create(
-            [Signal(account=account, kind="renewal", nps_score=5, occurred_on="2026-01-01")]
-        )
+        Signal.objects.bulk_create([Signal(account=account, kind="renewal", nps_score=5, occurred_on="2026-01-01")])
     assert not Signal.objects.exists()
 
 

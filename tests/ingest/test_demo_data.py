@@ -67,9 +67,7 @@ def test_interaction_activity_is_heavy_tailed(tiny_demo: dict[str, int]) -> None
         [n for _, n in Counter(Interaction.objects.values_list("contact_id", flat=True)).items()], dtype=float
     )
     top_tenth = np.sort(per_contact)[-len(per_contact) // 10 :].sum()
-    assert top_tenth / per_contact.sum() > 0.3, (
-        "a tenth of the contacts should hold a large share of the activity"
-    )
+    assert top_tenth / per_contact.sum() > 0.3, "a tenth of the contacts should hold a large share of the activity"
 
 
 def _digest(frames: list) -> str:  # type: ignore[type-arg]
@@ -99,8 +97,7 @@ def _database_digest(path: Path) -> dict[str, str]:
         tables = [
             r[0]
             for r in db.execute(
-                "SELECT name FROM sqlite_master"
-                " WHERE type='table' AND (name LIKE 'crm_%' OR name LIKE 'referrals_%')"
+                "SELECT name FROM sqlite_master WHERE type='table' AND (name LIKE 'crm_%' OR name LIKE 'referrals_%')"
             )
         ]
         digests = {}

@@ -21,9 +21,7 @@ def test_every_table_is_written_with_typed_columns_and_the_events_in_parts(tmp_p
         extra_referrals=10,
     )
     seen: list[str] = []
-    written = write_enterprise(
-        DemoContext(volumes, 5, date(2026, 11, 1)), tmp_path, lambda name, n: seen.append(name)
-    )
+    written = write_enterprise(DemoContext(volumes, 5, date(2026, 11, 1)), tmp_path, lambda name, n: seen.append(name))
 
     expected = {
         "teammates",

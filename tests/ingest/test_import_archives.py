@@ -21,9 +21,7 @@ SAMPLES = ROOT / "tests" / "ingest" / "samples"
 
 
 @pytest.mark.django_db
-def test_a_zip_of_a_crm_export_imports_every_file_parents_first(
-    cli: Callable[..., Result], tmp_path: Path
-) -> None:
+def test_a_zip_of_a_crm_export_imports_every_file_parents_first(cli: Callable[..., Result], tmp_path: Path) -> None:
     archive = tmp_path / "hubspot-export.zip"
     with zipfile.ZipFile(archive, "w") as z:
         for path in sorted((SAMPLES / "hubspot").iterdir(), reverse=True):  # deals first in the archive
@@ -41,9 +39,7 @@ def test_an_interrupted_import_leaves_the_database_as_it_was(run_referly: RunCli
         before = db.execute("SELECT COUNT(*), MAX(id) FROM crm_interaction").fetchone()
     lines = ["teammate,contact,kind,occurred_at"]
     # Enough rows that the interrupt lands mid-import (about 20 s of work), every one a new touch.
-    lines += [
-        f"team-{1 + i % 12:03d},cont-{1 + i % 2500:07d},call,{1_500_000_000 + i}" for i in range(600_000)
-    ]
+    lines += [f"team-{1 + i % 12:03d},cont-{1 + i % 2500:07d},call,{1_500_000_000 + i}" for i in range(600_000)]
     (tmp_path / "touches.csv").write_text("\n".join(lines))
     (tmp_path / "map.toml").write_text(
         'source_system = "demo"\n[interactions.fields]\nteammate = "teammate"\n'

@@ -24,9 +24,7 @@ NOW = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("crm", ["hubspot", "salesforce", "pipedrive"])
-def test_each_preset_imports_its_crms_export_and_recognises_referrals(
-    cli: Callable[..., Result], crm: str
-) -> None:
+def test_each_preset_imports_its_crms_export_and_recognises_referrals(cli: Callable[..., Result], crm: str) -> None:
     result = cli("import", str(SAMPLES / crm), "--preset", crm, "--strict")
     assert result.exit_code == 0, result.output
     assert Account.objects.filter(source_system=crm).count() >= 4
@@ -105,9 +103,7 @@ def test_a_merge_keeps_every_referral_ask_touch_and_credit_and_is_audited() -> N
     client = make_account("Client Co")
     target = make_account("Target Co")
     keep = make_contact(client, first_name="Jane", last_name="Doe", email="jane@client.example")
-    other = make_contact(
-        client, first_name="Jane", last_name="Doe", email="jane.doe@home.example", phone="+33 1"
-    )
+    other = make_contact(client, first_name="Jane", last_name="Doe", email="jane.doe@home.example", phone="+33 1")
     deal = make_opportunity(target, source="referral", referring_contact=other, referring_account=client)
     Referral.objects.create(
         referrer_contact=other,

@@ -71,9 +71,7 @@ def test_bad_rows_are_refused_one_by_one_and_clean_rows_imported(
             assert stored == [] and not result.written
         else:
             assert stored == sorted(clean)
-            assert set(Opportunity.objects.values_list("name", flat=True)) <= {
-                f"Deal {i} é" for i in range(12)
-            }
+            assert set(Opportunity.objects.values_list("name", flat=True)) <= {f"Deal {i} é" for i in range(12)}
         transaction.set_rollback(True)
 
 

@@ -27,9 +27,7 @@ def snapshot() -> dict[str, object]:
         "teammates": sorted(Teammate.objects.values_list("name", "email", "team", "manager__name")),
         "accounts": sorted(Account.objects.values_list("name", "industry", "annual_revenue", "country")),
         "opportunities": sorted(
-            Opportunity.objects.values_list(
-                "external_id", "stage", "amount", "product", "created_on", "closed_on"
-            )
+            Opportunity.objects.values_list("external_id", "stage", "amount", "product", "created_on", "closed_on")
         ),
     }
 
@@ -84,9 +82,7 @@ def test_a_strict_import_with_one_corrupt_row_leaves_the_database_exactly_as_it_
     assert refused[1][4].startswith("stage is not one Referly knows (prospecting, qualification")
 
 
-def test_a_dry_run_reports_what_would_change_and_writes_nothing(
-    cli: Callable[..., Result], datasets: Path
-) -> None:
+def test_a_dry_run_reports_what_would_change_and_writes_nothing(cli: Callable[..., Result], datasets: Path) -> None:
     result = cli("import", str(datasets / "maven-crm"), "--mapping", str(MAVEN), "--dry-run")
     assert result.exit_code == 0, result.output
     assert "8,800" in result.output and "nothing was written" in result.output
@@ -106,7 +102,5 @@ def test_enron_imports_employees_and_every_recipient_row(cli: Callable[..., Resu
     assert f'"created": {touches}' in result.output
     merged = int(result.output.split('"duplicates_merged": ')[-1].split(",")[0])
     assert touches + merged == 38_388
-    first, last = Interaction.objects.order_by("occurred_at").values_list("occurred_at", flat=True)[
-        :: touches - 1
-    ]
+    first, last = Interaction.objects.order_by("occurred_at").values_list("occurred_at", flat=True)[:: touches - 1]
     assert (first.year, last.year) == (1998, 2002)

@@ -35,14 +35,12 @@ def strength(events: list[tuple[int, int]], as_of: int = NOW) -> float:
 
 
 @given(touches)
-def test_strength_is_between_0_and_1(events: list[tuple[int, int]]) -> None:
-    assert 0.0 <= strength(events) < 1.0
+def test_strength_is_between_0_and_1_inclusive(events: list[tuple[int, int]]) -> None:
+    assert 0.0 <= strength(events) <= 1.0
 
 
 @given(touches, st.integers(1, 60 * DAY))
-def test_the_same_touches_made_more_recently_make_a_stronger_tie(
-    events: list[tuple[int, int]], shift: int
-) -> None:
+def test_the_same_touches_made_more_recently_make_a_stronger_tie(events: list[tuple[int, int]], shift: int) -> None:
     later = [(k, min(t + shift, NOW - 1)) for k, t in events]
     assume_moved = any(t < NOW - 1 for _, t in events)
     if assume_moved:
@@ -87,6 +85,4 @@ def test_folding_new_events_into_yesterdays_state_equals_a_full_recompute(seed: 
     folded, full = folded.sort_by(keys), full.sort_by(keys)
     assert folded.num_rows == full.num_rows
     for name in (*SUMS, "touches", "first_ts", "last_ts"):
-        assert np.allclose(
-            folded.column(name).to_numpy(), full.column(name).to_numpy(), rtol=1e-9, atol=1e-12
-        ), name
+        assert np.allclose(folded.column(name).to_numpy(), full.column(name).to_numpy(), rtol=1e-9, atol=1e-12), name

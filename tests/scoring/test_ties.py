@@ -25,9 +25,7 @@ def test_roc_auc_matches_hand_counted_pairs_with_ties_as_half() -> None:
 
 def test_evaluate_ties_on_the_eu_core_log(cli: Callable[..., Result], datasets: Path) -> None:
     log = datasets / "eu-core-temporal" / "email-Eu-core-temporal.txt.gz"
-    result = cli(
-        "evaluate", "ties", "--events", str(log), "--source", "1", "--target", "2", "--time", "3", "--json"
-    )
+    result = cli("evaluate", "ties", "--events", str(log), "--source", "1", "--target", "2", "--time", "3", "--json")
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
     assert figures["events"] == 332_334  # SOURCE.md
@@ -35,9 +33,7 @@ def test_evaluate_ties_on_the_eu_core_log(cli: Callable[..., Result], datasets: 
     assert all(0.5 < auc < 1.0 for auc in figures["auc"].values())
 
 
-def test_evaluate_ties_on_enron_through_its_import_mapping(
-    cli: Callable[..., Result], datasets: Path
-) -> None:
+def test_evaluate_ties_on_enron_through_its_import_mapping(cli: Callable[..., Result], datasets: Path) -> None:
     result = cli(
         "evaluate",
         "ties",

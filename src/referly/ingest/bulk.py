@@ -20,6 +20,8 @@ CHUNK = 100_000
 
 def timestamps_to_sql(values: np.ndarray[Any, Any]) -> list[str | None]:
     """UTC datetime64 values as the text each backend stores for a DateTimeField; NaT becomes NULL."""
+    if values.size == 0:
+        return []
     text = np.datetime_as_string(values.astype("datetime64[s]"), unit="s")
     text = np.char.replace(text, "T", " ")
     if connection.vendor == "postgresql":

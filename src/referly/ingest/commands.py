@@ -125,9 +125,7 @@ def _enterprise(seed: int, until: date, out: Path) -> None:
         task = progress.add_task("Generating", total=volumes.interactions, rate="")
 
         def advance(label: str, rows: int) -> None:
-            progress.update(
-                task, description=f"Wrote {label}", advance=rows if label == "interactions" else 0
-            )
+            progress.update(task, description=f"Wrote {label}", advance=rows if label == "interactions" else 0)
 
         written = write_enterprise(DemoContext(volumes, seed, until), out, advance)
     for name, rows in written.items():
@@ -158,9 +156,7 @@ def _replaceable(path: Path) -> None:
     default=None,
     help=f"SQLite file to (re)create. Default: {DEMO_DB}, or REFERLY_DATABASE_URL if set (must be empty).",
 )
-@click.option(
-    "--no-serve", is_flag=True, help="Stop after building the demo instead of serving the dashboard."
-)
+@click.option("--no-serve", is_flag=True, help="Stop after building the demo instead of serving the dashboard.")
 def demo(scale: str, seed: int, db_path: Path | None, no_serve: bool) -> None:
     """Everything a newcomer needs: a fresh demo company, scored, and what to do next."""
     import os
@@ -183,11 +179,19 @@ def demo(scale: str, seed: int, db_path: Path | None, no_serve: bool) -> None:
     seconds = fill_database(scale, seed, date.today())
     print_counts()
     console.print(f"\n[bold green]Demo company ready[/] in {seconds:.0f} s: {describe()}.")
+    from referly.scoring.commands import print_actions, score_now
+    from referly.scoring.models import NextBestAction
+
+    run = score_now(None, [])
+    console.print(f"Scored in {run.seconds:.1f} s: {run.counts['actions']:,} next best actions. The top five:")
+    top = NextBestAction.objects.filter(run=run).select_related(
+        "sponsor", "sponsor_account", "target_account", "target_contact", "owner"
+    )
+    print_actions(run, list(top.order_by("rank")[:5]))
+    console.print("See them all with `referly actions --db referly-demo.db --limit 50`.")
     console.print(
-        "[bold]Not built yet:[/] scoring and next best actions (who to ask, when, for whom), "
-        "referral tracking commands, reports and the dashboard. The data above is ready for them."
+        "[bold]Not built yet:[/] ask scripts and referral tracking commands, reports and the dashboard. "
+        "The data above is ready for them."
     )
     if not no_serve:
-        console.print(
-            "Nothing to serve yet: the dashboard is not built. Explore the data with any SQLite tool."
-        )
+        console.print("Nothing to serve yet: the dashboard is not built. Explore the data with any SQLite tool.")

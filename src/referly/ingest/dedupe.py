@@ -52,9 +52,7 @@ def _accounts() -> list[Candidate]:
         by_key[key].append((pk, name))
     for key, same in by_key.items():
         if key:
-            found += [
-                Candidate("accounts", same[0][0], pk, same[0][1], name, "same name") for pk, name in same[1:]
-            ]
+            found += [Candidate("accounts", same[0][0], pk, same[0][1], name, "same name") for pk, name in same[1:]]
     blocks: dict[str, list[str]] = defaultdict(list)
     for key in by_key:
         if len(key) >= 4:
@@ -75,9 +73,7 @@ def _contacts() -> list[Candidate]:
         .values_list("id", "account_id", "first_name", "last_name", "email")
         .iterator(chunk_size=50_000)
     ):
-        groups[(account, first.casefold().strip(), last.casefold().strip())].append(
-            (pk, email or "no e-mail")
-        )
+        groups[(account, first.casefold().strip(), last.casefold().strip())].append((pk, email or "no e-mail"))
     return [
         Candidate("contacts", same[0][0], pk, same[0][1], email, "same name at the same account")
         for same in groups.values()
@@ -101,9 +97,7 @@ def merge(kind: str, keep_id: int, other_id: int, *, now: datetime, reason: str 
     if kind == "accounts":
         from referly.referrals.models import Referral
 
-        if Referral.objects.filter(
-            referrer_account__in=[keep, other], target_account__in=[keep, other]
-        ).exists():
+        if Referral.objects.filter(referrer_account__in=[keep, other], target_account__in=[keep, other]).exists():
             raise Conflict("One of these accounts referred the other: merging them would erase that referral")
     moved = _move_related(model, keep, other)
     blanks = _fill_blanks(keep, other)
@@ -133,9 +127,7 @@ def _move_related(model: type[models.Model], keep: Any, other: Any) -> dict[str,
         Interaction.objects.filter(contact_id=other.pk).filter(Exists(same_touch)).delete()
         moved["connections"] = _move_connections(keep.pk, other.pk)
     # include_hidden: interactions point at contacts through a hidden relation (related_name "+").
-    relations = [
-        f for f in model._meta.get_fields(include_hidden=True) if isinstance(f, models.ForeignObjectRel)
-    ]
+    relations = [f for f in model._meta.get_fields(include_hidden=True) if isinstance(f, models.ForeignObjectRel)]
     for relation in relations:
         if relation.related_model is Connection:
             continue
@@ -143,9 +135,7 @@ def _move_related(model: type[models.Model], keep: Any, other: Any) -> dict[str,
         field = relation.field.name
         count = related._default_manager.filter(**{field: other}).update(**{field: keep})
         if count:
-            moved[str(related._meta.verbose_name_plural)] = (
-                moved.get(str(related._meta.verbose_name_plural), 0) + count
-            )
+            moved[str(related._meta.verbose_name_plural)] = moved.get(str(related._meta.verbose_name_plural), 0) + count
     return moved
 
 
@@ -170,14 +160,10 @@ def _move_connections(keep: int, other: int) -> int:
 def _fill_blanks(keep: Any, other: Any) -> list[str]:
     """Fields empty on the kept record take the other's value; unique ones are released first."""
     names = [
-        f.name
-        for f in keep._meta.concrete_fields
-        if not f.primary_key and f.name not in ("created_at", "updated_at")
+        f.name for f in keep._meta.concrete_fields if not f.primary_key and f.name not in ("created_at", "updated_at")
     ]
     taken = {
-        n: getattr(other, n)
-        for n in names
-        if getattr(keep, n) in (None, "") and getattr(other, n) not in (None, "")
+        n: getattr(other, n) for n in names if getattr(keep, n) in (None, "") and getattr(other, n) not in (None, "")
     }
     unique = [n for n in taken if keep._meta.get_field(n).unique or n == "external_id"]
     if unique:

@@ -66,13 +66,9 @@ class Directory:
             for pk, ext, src, email, first, last in Contact.objects.values_list(
                 "id", "external_id", "source_system", "email", "first_name", "last_name"
             ).iterator(chunk_size=50_000):
-                self.remember(
-                    index, kind, pk, ext if src == self.source_system else None, email, f"{first} {last}"
-                )
+                self.remember(index, kind, pk, ext if src == self.source_system else None, email, f"{first} {last}")
         elif kind == "opportunities":
-            for pk, ext, src, name in Opportunity.objects.values_list(
-                "id", "external_id", "source_system", "name"
-            ):
+            for pk, ext, src, name in Opportunity.objects.values_list("id", "external_id", "source_system", "name"):
                 self.remember(index, kind, pk, ext if src == self.source_system else None, None, name)
         return index
 
@@ -84,9 +80,7 @@ class Directory:
         if name and name.strip():
             index.add("name", name_key(kind, name), pk)
 
-    def resolve(
-        self, kind: str, raw: str, rule: ReferenceRule, defaults: dict[str, str] | None = None
-    ) -> int:
+    def resolve(self, kind: str, raw: str, rule: ReferenceRule, defaults: dict[str, str] | None = None) -> int:
         """The id of the record ``raw`` names, creating it when the rule allows; ``BadValue`` otherwise."""
         index = self.index(kind)
         methods = [rule.by] if rule.by != "auto" else self._auto_methods(kind, raw)
@@ -94,9 +88,7 @@ class Directory:
             key = self._key(kind, method, raw)
             found = index.find(method, key) if key else None
             if found == AMBIGUOUS:
-                raise BadValue(
-                    f"names more than one {kind[:-1]} (by {method}); refer to it by external id or e-mail"
-                )
+                raise BadValue(f"names more than one {kind[:-1]} (by {method}); refer to it by external id or e-mail")
             if found is not None:
                 return found
         if rule.create and kind in ("teammates", "accounts"):

@@ -78,9 +78,7 @@ def import_command(
                 rate = counted["rows"] / max(time.perf_counter() - started, 1e-6)
                 progress.update(task, description=f"{label}: {counted['rows']:,} rows, {rate:,.0f} rows/s")
 
-            result = run_import(
-                targets, rules, now=timezone.now(), strict=strict, dry_run=dry_run, on_progress=advance
-            )
+            result = run_import(targets, rules, now=timezone.now(), strict=strict, dry_run=dry_run, on_progress=advance)
     seconds = time.perf_counter() - started
     outcomes = result.outcomes
     if errors_out is not None:
@@ -148,9 +146,7 @@ def _print_summary(
     if dry_run:
         console.print(f"Dry run: nothing was written ({seconds:.1f} s).")
     elif strict and errors:
-        err_console.print(
-            f"[bold red]Strict import: {len(errors):,} refused rows, so nothing was written.[/]"
-        )
+        err_console.print(f"[bold red]Strict import: {len(errors):,} refused rows, so nothing was written.[/]")
     elif written:
         flagged = sum(o.flagged for o in outcomes)
         console.print(

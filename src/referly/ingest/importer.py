@@ -83,9 +83,7 @@ def import_file(
     section = mapping.section(kind)
     table = read_table(path, section.read)
     converter = RowConverter(spec, section, path.name, now, table.columns)
-    missing = converter.missing_columns(
-        table.columns + [c for j in section.joins for c in _join_columns(path, j)]
-    )
+    missing = converter.missing_columns(table.columns + [c for j in section.joins for c in _join_columns(path, j)])
     if missing and mapping.lenient:
         missing = converter.drop_optional(missing)
     if missing:
@@ -176,9 +174,7 @@ def joined_rows(
             for join, table in lookups:
                 match = table.get(item.values.get(join.on))
                 if match is None:
-                    item = RowProblem(
-                        item.line, f"no row of {join.file} has {join.on} {item.values.get(join.on)!r}"
-                    )
+                    item = RowProblem(item.line, f"no row of {join.file} has {join.on} {item.values.get(join.on)!r}")
                     break
                 item.values.update({f"{join.name}.{k}": v for k, v in match.items()})
         yield item
@@ -193,9 +189,7 @@ def plan_folder(folder: Path, mapping: Mapping) -> list[tuple[str, Path]]:
         if path.name not in joined:
             plan += [(kind, path) for kind in _kinds_of(path, mapping)]
     if not plan:
-        raise InvalidInput(
-            f"{folder}: no file whose kind Referly recognises (name them after a kind, or map them)"
-        )
+        raise InvalidInput(f"{folder}: no file whose kind Referly recognises (name them after a kind, or map them)")
     return sorted(plan, key=lambda p: (ORDER.index(p[0]), p[1].name))
 
 
@@ -233,9 +227,7 @@ def targets_for(
     if kind:
         kind_spec(kind)
         if path.is_dir() or path.suffix.lower() == ".zip":
-            raise InvalidInput(
-                f"{path} is a folder or archive: leave out the kind, Referly recognises each file"
-            )
+            raise InvalidInput(f"{path} is a folder or archive: leave out the kind, Referly recognises each file")
         return [(kind, path)]
     if path.is_file() and path.suffix.lower() != ".zip":
         raise InvalidInput(f"Say what {path.name} holds: referly import KIND {path}")

@@ -119,9 +119,7 @@ def parse_mapping(text: str, origin: str) -> Mapping:
         mapping.sections[""] = _section("", flat, origin)
     for kind, body in data.items():
         if kind not in KINDS:
-            raise InvalidInput(
-                f"The mapping {origin} has a section [{kind}], which is no kind Referly imports"
-            )
+            raise InvalidInput(f"The mapping {origin} has a section [{kind}], which is no kind Referly imports")
         if not isinstance(body, dict):
             raise InvalidInput(f"The mapping {origin}: [{kind}] must be a table")
         mapping.sections[kind] = _section(kind, body, origin)
@@ -140,18 +138,14 @@ def _section(kind: str, body: dict[str, Any], origin: str) -> Section:
     section.read = read_options(body.get("read", {}), where)
     section.fields = {str(k): str(v) for k, v in body.get("fields", {}).items()}
     section.constants = dict(body.get("constants", {}))
-    section.values = {
-        f: {value_key(k): v for k, v in table.items()} for f, table in body.get("values", {}).items()
-    }
+    section.values = {f: {value_key(k): v for k, v in table.items()} for f, table in body.get("values", {}).items()}
     section.formats = {str(k): str(v) for k, v in body.get("formats", {}).items()}
     section.scale = {str(k): float(v) for k, v in body.get("scale", {}).items()}
     section.custom = {str(k): str(v) for k, v in body.get("custom", {}).items()}
     for name, rule in body.get("references", {}).items():
         rule = {"by": rule} if isinstance(rule, str) else rule
         if rule.get("by", "auto") not in REFERENCE_BY:
-            raise InvalidInput(
-                f"{where}: references.{name}.by must be one of {', '.join(sorted(REFERENCE_BY))}"
-            )
+            raise InvalidInput(f"{where}: references.{name}.by must be one of {', '.join(sorted(REFERENCE_BY))}")
         section.references[name] = ReferenceRule(str(rule.get("by", "auto")), bool(rule.get("create", False)))
     section.joins = tuple(
         Join(
@@ -168,9 +162,7 @@ def _section(kind: str, body: dict[str, Any], origin: str) -> Section:
         wrong = sorted({n for n in named if spec.field(n) is None})
         if wrong:
             allowed = ", ".join(f.name for f in spec.fields)
-            raise InvalidInput(
-                f"{where} names fields {kind} do not have: {', '.join(wrong)} (fields: {allowed})"
-            )
+            raise InvalidInput(f"{where} names fields {kind} do not have: {', '.join(wrong)} (fields: {allowed})")
         if section.custom and kind != "accounts":
             raise InvalidInput(f"{where}: [custom] columns are for accounts only")
     return section

@@ -136,13 +136,9 @@ def _delimited_rows(reader: Any, columns: list[str]) -> Iterator[SourceRow | Row
         if not values or all(not v.strip() for v in values):
             continue
         if len(values) != width:
-            yield RowProblem(
-                reader.line_num, f"the row has {len(values)} values, the header has {width} columns"
-            )
+            yield RowProblem(reader.line_num, f"the row has {len(values)} values, the header has {width} columns")
             continue
-        yield SourceRow(
-            reader.line_num, {c: (v if v.strip() else None) for c, v in zip(columns, values, strict=True)}
-        )
+        yield SourceRow(reader.line_num, {c: (v if v.strip() else None) for c, v in zip(columns, values, strict=True)})
 
 
 def _read_xlsx(path: Path, options: ReadOptions) -> SourceTable:
@@ -153,9 +149,7 @@ def _read_xlsx(path: Path, options: ReadOptions) -> SourceTable:
     except Exception as exc:  # openpyxl raises many types for damaged files
         raise InvalidInput(f"{path.name}: not a readable XLSX workbook ({exc})") from None
     if options.sheet and options.sheet not in book.sheetnames:
-        raise InvalidInput(
-            f"{path.name}: no sheet named {options.sheet!r} (sheets: {', '.join(book.sheetnames)})"
-        )
+        raise InvalidInput(f"{path.name}: no sheet named {options.sheet!r} (sheets: {', '.join(book.sheetnames)})")
     sheet = book[options.sheet] if options.sheet else book.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     columns = list(options.columns)

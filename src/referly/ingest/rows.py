@@ -87,9 +87,7 @@ class RowConverter:
             if not constant and not column:
                 continue
             shown_column = column or (f"(constant {spec.name})" if constant else spec.name)
-            plan.append(
-                (spec.name, shown_column, constant, self.section.constants.get(spec.name), self._typed(spec))
-            )
+            plan.append((spec.name, shown_column, constant, self.section.constants.get(spec.name), self._typed(spec)))
         return plan
 
     def convert(self, item: SourceRow | RowProblem) -> MappedRow | RowError:
@@ -117,9 +115,7 @@ class RowConverter:
         problem = self._rules(row)
         if problem:
             name, reason = problem
-            return RowError(
-                self.file, item.line, row.columns.get(name, name), shown(row.values.get(name)), reason
-            )
+            return RowError(self.file, item.line, row.columns.get(name, name), shown(row.values.get(name)), reason)
         return row
 
     def _typed(self, spec: FieldSpec) -> Callable[[Any], Any]:
@@ -212,8 +208,6 @@ class RowConverter:
         return None
 
 
-def convert_all(
-    converter: RowConverter, items: Iterator[SourceRow | RowProblem]
-) -> Iterator[MappedRow | RowError]:
+def convert_all(converter: RowConverter, items: Iterator[SourceRow | RowProblem]) -> Iterator[MappedRow | RowError]:
     for item in items:
         yield converter.convert(item)

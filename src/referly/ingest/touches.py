@@ -44,14 +44,10 @@ class TouchWriter:
             try:
                 ids.append(self._id(kind, field, values[field]))
             except BadValue as exc:
-                return RowError(
-                    file, row.line, row.columns.get(field, field), shown(values[field]), f"{field} {exc}"
-                )
+                return RowError(file, row.line, row.columns.get(field, field), shown(values[field]), f"{field} {exc}")
         return ids[0], ids[1], values["kind"], values["occurred_at"]
 
-    def write(
-        self, touches: list[Touch], outcome: FileOutcome, on_progress: Callable[[int], None] | None
-    ) -> None:
+    def write(self, touches: list[Touch], outcome: FileOutcome, on_progress: Callable[[int], None] | None) -> None:
         unique = sorted(set(touches))
         outcome.duplicates += len(touches) - len(unique)
         created = 0

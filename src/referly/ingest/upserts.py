@@ -45,11 +45,7 @@ def record_keys(kind: str, values: dict[str, Any], source_system: str) -> list[K
         parts = tuple(_norm(values.get(f)) for f in fields)
         if len(fields) == 1 and parts[0] in (None, ""):
             continue
-        if (
-            kind == "contacts"
-            and len(fields) > 1
-            and not (values.get("first_name") or values.get("last_name"))
-        ):
+        if kind == "contacts" and len(fields) > 1 and not (values.get("first_name") or values.get("last_name")):
             continue
         keys.append((fields, *parts))
     return keys
@@ -72,9 +68,7 @@ class RecordWriter:
             try:
                 row.values[f"{ref.name}_id"] = self.directory.resolve(ref.ref, raw, self._rule(ref.name))
             except BadValue as exc:
-                return RowError(
-                    file, row.line, row.columns.get(ref.name, ref.name), shown(raw), f"{ref.name} {exc}"
-                )
+                return RowError(file, row.line, row.columns.get(ref.name, ref.name), shown(raw), f"{ref.name} {exc}")
         return self._complete(row, file)
 
     def _rule(self, name: str) -> ReferenceRule:
@@ -87,9 +81,7 @@ class RecordWriter:
         if self.spec.name == "connections":
             other = [values.get("to_contact_id"), values.get("teammate_id")]
             if sum(x is not None for x in other) != 1:
-                return RowError(
-                    file, row.line, "", "", "a connection links a contact to one contact or one teammate"
-                )
+                return RowError(file, row.line, "", "", "a connection links a contact to one contact or one teammate")
             low, high = values["from_contact_id"], values.get("to_contact_id")
             if high is not None:
                 if low == high:
@@ -118,9 +110,9 @@ class RecordWriter:
     def existing(self) -> dict[Key, int]:
         fields = {f for keys in NATURAL_KEYS[self.spec.name] for f in keys}
         index: dict[Key, int] = {}
-        for record in self.model._default_manager.values(
-            "id", *self._external_fields(), *sorted(fields)
-        ).iterator(chunk_size=50_000):
+        for record in self.model._default_manager.values("id", *self._external_fields(), *sorted(fields)).iterator(
+            chunk_size=50_000
+        ):
             values = dict(record)
             if values.get("source_system", self.source_system) != self.source_system:
                 values["external_id"] = None
@@ -227,9 +219,7 @@ class RecordWriter:
         if self.spec.name == "opportunities":
             OpportunityStageChange.objects.bulk_create(
                 [
-                    OpportunityStageChange(
-                        opportunity=r, stage=r.stage, changed_at=self._stage_time(r, before is None)
-                    )
+                    OpportunityStageChange(opportunity=r, stage=r.stage, changed_at=self._stage_time(r, before is None))
                     for r, before in records
                     if getattr(r, "stage", None)
                 ],
@@ -266,10 +256,7 @@ class RecordWriter:
                 index.add("domain", record.domain, record.pk)
                 index.add("name", record.name_key, record.pk)
                 return
-            name = (
-                row.values.get("name")
-                or f"{row.values.get('first_name', '')} {row.values.get('last_name', '')}"
-            )
+            name = row.values.get("name") or f"{row.values.get('first_name', '')} {row.values.get('last_name', '')}"
             self.directory.remember(
                 index, kind, record.pk, row.values.get("external_id"), row.values.get("email"), name
             )
@@ -282,9 +269,7 @@ class RecordWriter:
         index = self.existing()
         links: dict[int, int] = {}
         for row, raw in pending:
-            me = next(
-                index[k] for k in record_keys(self.spec.name, row.values, self.source_system) if k in index
-            )
+            me = next(index[k] for k in record_keys(self.spec.name, row.values, self.source_system) if k in index)
             try:
                 manager = self.directory.resolve("teammates", raw, self._rule("manager"), {"role": "manager"})
             except BadValue as exc:

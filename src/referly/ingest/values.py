@@ -215,6 +215,4 @@ def choice(raw: Any, allowed: tuple[str, ...], field: str) -> str | None:
     key = value.lower().replace(" ", "_").replace("-", "_")
     if key in allowed:
         return key
-    raise BadValue(
-        f"is not one Referly knows ({', '.join(allowed)}); map it in the mapping's [values.{field}]"
-    )
+    raise BadValue(f"is not one Referly knows ({', '.join(allowed)}); map it in the mapping's [values.{field}]")

@@ -37,15 +37,9 @@ class Channel(models.TextChoices):
 class Referral(models.Model):
     """One introduction, from the referrer's account to a target account, tracked to revenue."""
 
-    referrer_contact = models.ForeignKey(
-        "crm.Contact", on_delete=models.PROTECT, related_name="referrals_made"
-    )
-    referrer_account = models.ForeignKey(
-        "crm.Account", on_delete=models.PROTECT, related_name="referrals_made"
-    )
-    target_account = models.ForeignKey(
-        "crm.Account", on_delete=models.PROTECT, related_name="referrals_received"
-    )
+    referrer_contact = models.ForeignKey("crm.Contact", on_delete=models.PROTECT, related_name="referrals_made")
+    referrer_account = models.ForeignKey("crm.Account", on_delete=models.PROTECT, related_name="referrals_made")
+    target_account = models.ForeignKey("crm.Account", on_delete=models.PROTECT, related_name="referrals_received")
     target_contact = models.ForeignKey(
         "crm.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="referrals_received"
     )
@@ -96,9 +90,7 @@ class ReferralTransition(models.Model):
     from_stage = models.CharField(max_length=16, blank=True, default="", help_text="Empty at creation.")
     to_stage = models.CharField(max_length=16, choices=ReferralStage.choices)
     at = models.DateTimeField()
-    actor = models.ForeignKey(
-        "crm.Teammate", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    actor = models.ForeignKey("crm.Teammate", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     note = models.TextField(blank=True, default="")
 
     class Meta:
@@ -135,9 +127,7 @@ class Ask(models.Model):
     asked_at = models.DateTimeField()
     outcome = models.CharField(max_length=16, choices=AskOutcome.choices, default=AskOutcome.PENDING)
     outcome_at = models.DateTimeField(null=True, blank=True)
-    referral = models.ForeignKey(
-        Referral, null=True, blank=True, on_delete=models.SET_NULL, related_name="asks"
-    )
+    referral = models.ForeignKey(Referral, null=True, blank=True, on_delete=models.SET_NULL, related_name="asks")
     override_reason = models.TextField(
         blank=True, default="", help_text="Why a cap or cool-down was overridden; empty when none was."
     )

@@ -9,9 +9,7 @@ class Review(models.Model):
 
     month = models.DateField(unique=True, help_text="First day of the reviewed month.")
     created_at = models.DateTimeField()
-    created_by = models.ForeignKey(
-        "crm.Teammate", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    created_by = models.ForeignKey("crm.Teammate", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     figures = models.JSONField(default=dict, help_text="Every figure with its evidence label.")
     decisions = models.JSONField(default=list, blank=True)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 from rich.table import Table
 
-from referly.cli import console
+from referly.cli import console, database_option
 from referly.errors import InvalidInput
 
 
@@ -38,9 +38,7 @@ def evaluate() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Read the log through an import mapping's [interactions] section instead.",
 )
-@click.option(
-    "--cutoff", help="Date (YYYY-MM-DD) or epoch seconds. Default: when three quarters of the log is past."
-)
+@click.option("--cutoff", help="Date (YYYY-MM-DD) or epoch seconds. Default: when three quarters of the log is past.")
 @click.option("--horizon", type=float, default=90.0, show_default=True, help="Days after the cutoff.")
 @click.option("--json", "as_json", is_flag=True)
 def evaluate_ties(
@@ -80,9 +78,7 @@ def evaluate_ties(
     for column in ("Ranking by", "ROC AUC", *(f"Precision@{k}" for k in result.precision_at["strength"])):
         table.add_column(column, justify="left" if column == "Ranking by" else "right")
     for name in result.auc:
-        table.add_row(
-            name, f"{result.auc[name]:.3f}", *(f"{p:.3f}" for p in result.precision_at[name].values())
-        )
+        table.add_row(name, f"{result.auc[name]:.3f}", *(f"{p:.3f}" for p in result.precision_at[name].values()))
     console.print(table)
     console.print("Measured on this log only; ties are undirected; AUC counts equal scores as half.")
 
@@ -116,13 +112,9 @@ def _from_file(path: Path, source: str, target: str, time_column: str) -> tuple[
         else f'epoch(CAST("{w}" AS TIMESTAMP))::BIGINT'
     )
     try:
-        data = con.sql(
-            f'SELECT "{s}"::VARCHAR AS s, "{t}"::VARCHAR AS t, {when} AS ts FROM relation'
-        ).fetchnumpy()
+        data = con.sql(f'SELECT "{s}"::VARCHAR AS s, "{t}"::VARCHAR AS t, {when} AS ts FROM relation').fetchnumpy()
     except duckdb.Error as exc:
-        raise InvalidInput(
-            f"{path}: the time column {w!r} is neither epoch seconds nor a date ({exc})"
-        ) from None
+        raise InvalidInput(f"{path}: the time column {w!r} is neither epoch seconds nor a date ({exc})") from None
     return (*_ids(data["s"], data["t"]), np.asarray(data["ts"], dtype=np.int64))
 
 
@@ -173,4 +165,151 @@ def _cutoff(value: str | None, ts: Any) -> int:
         raise InvalidInput(f"--cutoff {value!r} is neither a date (YYYY-MM-DD) nor epoch seconds") from None
 
 
-__all__ = ["evaluate", "pa"]
+@click.command()
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Score as at the end of this day. Default: now.",
+)
+@click.option(
+    "--events",
+    "event_files",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Parquet event files (contact_id, teammate_id, kind, occurred_at) to use instead of the "
+    "database's interactions; a folder reads every file in it.",
+)
+@database_option
+def score(as_of: datetime | None, event_files: tuple[Path, ...]) -> None:
+    """Run the whole scoring pipeline and store the results as a new run."""
+    from referly.database import open_database
+
+    open_database()
+    run = score_now(as_of.date() if as_of else None, list(event_files))
+    console.print(
+        f"Run {run.pk} as of {run.as_of:%Y-%m-%d %H:%M} UTC in {run.seconds:.1f} s: "
+        f"{run.counts['pairs']:,} relationships, {run.counts['sponsors']:,} possible sponsors "
+        f"({run.counts['gated']:,} gated), {run.counts['actions']:,} next best actions, "
+        f"{run.counts['recovery']:,} accounts to recover. Settings {run.settings_hash}."
+    )
+    table = Table(title="Where the time went", show_edge=False)
+    table.add_column("Step")
+    table.add_column("Seconds", justify="right")
+    for name, seconds in run.timings.items():
+        table.add_row(name, f"{seconds:.2f}")
+    console.print(table)
+
+
+def score_now(day: Any, event_files: list[Path]) -> Any:
+    """Load, score, save; returns the stored run."""
+    import time
+
+    from django.db import transaction
+
+    from referly.scoring.config import load_settings
+    from referly.scoring.pipeline import as_of_moment, run_pipeline
+    from referly.scoring.store import load_inputs, save_results
+
+    settings = load_settings()
+    started_at = datetime.now(tz=UTC)
+    clock = time.perf_counter()
+    inputs = load_inputs()
+    if event_files:
+        inputs.events = _parquet_events(event_files)
+    loaded = time.perf_counter() - clock
+    results = run_pipeline(inputs, as_of_moment(day), settings)
+    results.timings = {"read the database": round(loaded, 3), **results.timings}
+    clock = time.perf_counter()
+    with transaction.atomic():
+        run = save_results(results, settings.digest, started_at, 0.0)
+        run.timings = {**results.timings, "write the results": round(time.perf_counter() - clock, 3)}
+        run.seconds = round(sum(run.timings.values()), 3)
+        run.save(update_fields=["timings", "seconds"])
+    return run
+
+
+def _parquet_events(paths: list[Path]) -> pa.Table:
+    import duckdb
+
+    files = [str(f) for p in paths for f in (sorted(p.glob("*.parquet")) if p.is_dir() else [p])]
+    con = duckdb.connect()
+    try:
+        return con.sql(
+            "SELECT teammate_id::BIGINT AS a, contact_id::BIGINT AS b, kind::TINYINT AS kind, "
+            "epoch(occurred_at)::BIGINT AS ts FROM read_parquet($files)",
+            params={"files": files},
+        ).to_arrow_table()
+    except duckdb.Error as exc:
+        raise InvalidInput(f"Cannot read the event files: {exc}") from None
+
+
+@click.command()
+@click.option("--owner", help="Only the actions of this teammate (e-mail).")
+@click.option("--limit", type=int, default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@database_option
+def actions(owner: str | None, limit: int, as_json: bool) -> None:
+    """The next best actions of the latest scoring run, with why."""
+    from referly.database import open_database
+
+    open_database()
+    from referly.crm.models import Teammate
+    from referly.errors import NotFound
+    from referly.scoring.models import NextBestAction
+    from referly.scoring.store import latest_run
+
+    run = latest_run()
+    if run is None:
+        raise NotFound("No scoring run yet: run `referly score` first")
+    found = NextBestAction.objects.filter(run=run).select_related(
+        "sponsor", "sponsor_account", "target_account", "target_contact", "owner"
+    )
+    if owner:
+        teammate = Teammate.objects.filter(email=owner.strip().lower()).first()
+        if teammate is None:
+            raise NotFound(f"No teammate with the e-mail {owner}")
+        found = found.filter(owner=teammate)
+    chosen = list(found.order_by("rank")[:limit])
+    if as_json:
+        console.print_json(
+            json.dumps(
+                [
+                    {
+                        "id": a.pk,
+                        "rank": a.rank,
+                        "score": a.score,
+                        "sponsor": a.sponsor.name,
+                        "sponsor_account": a.sponsor_account.name,
+                        "target_account": a.target_account.name,
+                        "target_contact": a.target_contact.name,
+                        "owner": a.owner.email,
+                        "channel": a.channel,
+                        "explanation": a.explanation,
+                        "components": a.components,
+                    }
+                    for a in chosen
+                ]
+            )
+        )
+        return
+    print_actions(run, chosen)
+
+
+def print_actions(run: Any, chosen: list[Any]) -> None:
+    """The actions as a table a sales lead reads: who to ask, for whom, who owns it, how, and why."""
+    day = run.as_of - timedelta(seconds=1)
+    table = Table(title=f"Next best actions (run {run.pk}, as of the end of {day:%Y-%m-%d})", show_lines=True)
+    for column in ("#", "Ask", "For an introduction to", "Owner", "Channel", "Why"):
+        table.add_column(column, overflow="fold")
+    for a in chosen:
+        table.add_row(
+            str(a.rank),
+            f"{a.sponsor.name}\n{a.sponsor_account.name}",
+            f"{a.target_contact.name}\n{a.target_account.name}",
+            a.owner.name,
+            a.channel,
+            a.explanation,
+        )
+    console.print(table)

@@ -25,8 +25,46 @@ class StrengthSettings:
 
 
 @dataclass(frozen=True)
+class Criterion:
+    name: str
+    field: str
+    weight: float
+    any_of: tuple[str, ...] = ()
+    between: tuple[float, float] | None = None
+
+
+@dataclass(frozen=True)
+class IcpSettings:
+    criteria: tuple[Criterion, ...] = ()
+    tier_a: float = 70
+    tier_b: float = 45
+
+
+@dataclass(frozen=True)
+class MomentRule:
+    kind: str  # a signal kind, or nps_promoter
+    days: int
+    strength: float
+    min_score: int = 9
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    detractor_max_score: int = 6
+    asks_per_quarter: int = 2
+    cooldown_days: int = 90
+    escalation_days: int = 180
+
+
+@dataclass(frozen=True)
 class ScoringSettings:
     strength: StrengthSettings = field(default_factory=StrengthSettings)
+    icp: IcpSettings = field(default_factory=IcpSettings)
+    moments: tuple[MomentRule, ...] = ()
+    gates: GateSettings = field(default_factory=GateSettings)
+    sponsor_weights: tuple[tuple[str, float], ...] = ()
+    per_sponsor: int = 3
+    min_path: float = 0.05
     raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -58,10 +96,45 @@ def load_settings(path: Path | None = None) -> ScoringSettings:
     if not 0 <= strength.reciprocity_floor <= 1:
         raise InvalidInput("Scoring settings: strength.reciprocity_floor must be between 0 and 1")
     if strength.half_life_days <= 0 or strength.saturation <= 0 or min(weights) < 0:
-        raise InvalidInput(
-            "Scoring settings: half-life and saturation must be positive, weights not negative"
-        )
-    return ScoringSettings(strength, raw)
+        raise InvalidInput("Scoring settings: half-life and saturation must be positive, weights not negative")
+    try:
+        return _rest(strength, raw)
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise InvalidInput(f"Scoring settings: missing or wrong value {exc}") from None
+
+
+def _rest(strength: StrengthSettings, raw: dict[str, Any]) -> ScoringSettings:
+    icp = IcpSettings(
+        tuple(
+            Criterion(
+                str(c["name"]),
+                str(c["field"]),
+                float(c["weight"]),
+                tuple(str(x) for x in c.get("any_of", ())),
+                (float(c["between"][0]), float(c["between"][1])) if "between" in c else None,
+            )
+            for c in raw["icp"]["criteria"]
+        ),
+        float(raw["icp"]["tier_a"]),
+        float(raw["icp"]["tier_b"]),
+    )
+    moments = tuple(
+        MomentRule(kind, int(m["days"]), float(m["strength"]), int(m.get("min_score", 9)))
+        for kind, m in raw["moments"].items()
+    )
+    gates = GateSettings(**{k: int(v) for k, v in raw["gates"].items()})
+    weights_of = tuple((str(k), float(v)) for k, v in raw["sponsor"]["weights"].items())
+    actions = raw["actions"]
+    return ScoringSettings(
+        strength,
+        icp,
+        moments,
+        gates,
+        weights_of,
+        int(actions["per_sponsor"]),
+        float(actions["min_path"]),
+        raw,
+    )
 
 
 def _merge(base: dict[str, Any], override: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ recompute. Strength then combines, per pair:
                 (R = 0) keeps the floor f of its volume, a balanced exchange (R ≥ 0.5) all of it
 - depth       θ = 0.6 + 0.4 · min(1, (D_meeting + D_call) / (0.2 · Σ_k D_k))
                 (a fifth or more of live conversations counts fully)
-- strength    s = 1 − exp(−V · ρ · θ / saturation), in [0, 1)
+- strength    s = 1 − exp(−V · ρ · θ / saturation), in [0, 1] (it reaches 1 only by rounding)
 """
 
 from __future__ import annotations

@@ -31,17 +31,13 @@ class TieEvaluation:
     precision_at: dict[str, dict[int, float]]
 
 
-def undirected(
-    source: np.ndarray[Any, Any], target: np.ndarray[Any, Any], ts: np.ndarray[Any, Any]
-) -> pa.Table:
+def undirected(source: np.ndarray[Any, Any], target: np.ndarray[Any, Any], ts: np.ndarray[Any, Any]) -> pa.Table:
     """Messages as touches of undirected pairs: 'out' (1) from the lower id, 'in' (2) from the higher."""
     keep = source != target
     source, target, ts = source[keep], target[keep], ts[keep]
     low, high = np.minimum(source, target), np.maximum(source, target)
     kind = np.where(source == low, 1, 2).astype(np.int8)
-    return pa.table(
-        {"a": low.astype(np.int64), "b": high.astype(np.int64), "kind": kind, "ts": ts.astype(np.int64)}
-    )
+    return pa.table({"a": low.astype(np.int64), "b": high.astype(np.int64), "kind": kind, "ts": ts.astype(np.int64)})
 
 
 def roc_auc(scores: FloatArray, labels: np.ndarray[Any, np.dtype[np.bool_]]) -> float:
@@ -77,13 +73,9 @@ def evaluate_ties(
     later = (ts >= cutoff) & (ts < cutoff + horizon_days * 86_400)
     again = {
         (int(x), int(y))
-        for x, y in zip(
-            events.column("a").to_numpy()[later], events.column("b").to_numpy()[later], strict=True
-        )
+        for x, y in zip(events.column("a").to_numpy()[later], events.column("b").to_numpy()[later], strict=True)
     }
-    labels = np.fromiter(
-        ((int(x), int(y)) in again for x, y in zip(a, b, strict=True)), dtype=bool, count=len(a)
-    )
+    labels = np.fromiter(((int(x), int(y)) in again for x, y in zip(a, b, strict=True)), dtype=bool, count=len(a))
     candidates = {
         "strength": strength_of(pairs, settings).strength,
         "count": pairs.column("touches").to_numpy().astype(np.float64),

@@ -28,9 +28,7 @@ class Account(ExternalRecord):
     lifecycle = models.CharField(max_length=16, choices=Lifecycle.choices, default=Lifecycle.PROSPECT)
     client_since = models.DateField(null=True, blank=True)
     churned_on = models.DateField(null=True, blank=True)
-    owner = models.ForeignKey(
-        "crm.Teammate", null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts"
-    )
+    owner = models.ForeignKey("crm.Teammate", null=True, blank=True, on_delete=models.SET_NULL, related_name="accounts")
     custom = models.JSONField(default=dict, blank=True, help_text="Extra attributes the ICP may weigh.")
 
     class Meta(ExternalRecord.Meta):

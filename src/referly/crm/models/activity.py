@@ -58,9 +58,7 @@ class Signal(ExternalRecord):
     """A dated business fact about an account, or a contact at it."""
 
     account = models.ForeignKey("crm.Account", on_delete=models.CASCADE, related_name="signals")
-    contact = models.ForeignKey(
-        "crm.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="signals"
-    )
+    contact = models.ForeignKey("crm.Contact", null=True, blank=True, on_delete=models.CASCADE, related_name="signals")
     kind = models.CharField(max_length=24, choices=SignalKind.choices)
     occurred_on = models.DateField()
     nps_score = models.PositiveSmallIntegerField(null=True, blank=True, help_text="0-10, NPS answers only.")

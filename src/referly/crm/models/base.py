@@ -12,9 +12,7 @@ from django.db.models.functions import Lower
 class ExternalRecord(models.Model):
     """A record that may mirror one in a CRM or CS tool: (source_system, external_id) is unique."""
 
-    source_system = models.CharField(
-        max_length=32, blank=True, default="", help_text="e.g. hubspot, salesforce"
-    )
+    source_system = models.CharField(max_length=32, blank=True, default="", help_text="e.g. hubspot, salesforce")
     # NULL, not "", for "no external id": the unique constraint must ignore records without one.
     external_id = models.CharField(max_length=128, null=True, blank=True)  # noqa: DJ001
     created_at = models.DateTimeField(auto_now_add=True)

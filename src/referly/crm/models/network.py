@@ -12,9 +12,7 @@ class Employment(models.Model):
     contact = models.ForeignKey("crm.Contact", on_delete=models.CASCADE, related_name="employments")
     company_name = models.CharField(max_length=255)
     company_key = models.CharField(max_length=255, help_text="Normalised company name.")
-    account = models.ForeignKey(
-        "crm.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="alumni"
-    )
+    account = models.ForeignKey("crm.Account", null=True, blank=True, on_delete=models.SET_NULL, related_name="alumni")
     title = models.CharField(max_length=200, blank=True, default="")
     started_on = models.DateField(null=True, blank=True)
     ended_on = models.DateField(null=True, blank=True, help_text="Empty for the current job.")
@@ -24,9 +22,7 @@ class Employment(models.Model):
         indexes = [models.Index(fields=["company_key", "started_on"], name="employment_company_start")]
         constraints = [
             models.CheckConstraint(
-                condition=Q(ended_on__isnull=True)
-                | Q(started_on__isnull=True)
-                | Q(ended_on__gte=F("started_on")),
+                condition=Q(ended_on__isnull=True) | Q(started_on__isnull=True) | Q(ended_on__gte=F("started_on")),
                 name="employment_ends_after_start",
             )
         ]

@@ -35,9 +35,7 @@ class Contact(ExternalRecord):
     title = models.CharField(max_length=200, blank=True, default="")
     seniority = models.CharField(max_length=16, choices=Seniority.choices, default=Seniority.UNKNOWN)
     role = models.CharField(max_length=20, choices=ContactRole.choices, default=ContactRole.OTHER)
-    do_not_contact = models.BooleanField(
-        default=False, help_text="Never contact this person, for any reason."
-    )
+    do_not_contact = models.BooleanField(default=False, help_text="Never contact this person, for any reason.")
     opted_out_of_asks = models.BooleanField(default=False, help_text="Never ask this person for referrals.")
     erased_at = models.DateTimeField(null=True, blank=True, help_text="When personal data was erased.")
 

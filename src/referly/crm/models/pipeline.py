@@ -43,12 +43,8 @@ class Opportunity(ExternalRecord):
     name = models.CharField(max_length=255)
     amount = models.DecimalField(max_digits=16, decimal_places=2, null=True, blank=True)
     currency = models.CharField(max_length=3, default="USD")
-    stage = models.CharField(
-        max_length=16, choices=OpportunityStage.choices, default=OpportunityStage.PROSPECTING
-    )
-    source = models.CharField(
-        max_length=16, choices=OpportunitySource.choices, default=OpportunitySource.OTHER
-    )
+    stage = models.CharField(max_length=16, choices=OpportunityStage.choices, default=OpportunityStage.PROSPECTING)
+    source = models.CharField(max_length=16, choices=OpportunitySource.choices, default=OpportunitySource.OTHER)
     source_detail = models.CharField(
         max_length=120, blank=True, default="", help_text="The source as the CRM spelled it."
     )

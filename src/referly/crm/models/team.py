@@ -24,12 +24,8 @@ class Teammate(ExternalRecord):
     )
     name = models.CharField(max_length=200)
     email = models.EmailField(null=True, blank=True, unique=True, help_text="Needed to log in.")
-    role = models.CharField(
-        max_length=16, choices=TeammateRole.choices, default=TeammateRole.ACCOUNT_EXECUTIVE
-    )
-    manager = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
-    )
+    role = models.CharField(max_length=16, choices=TeammateRole.choices, default=TeammateRole.ACCOUNT_EXECUTIVE)
+    manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
     team = models.CharField(max_length=100, blank=True, default="", help_text="Region, office or squad.")
     is_active = models.BooleanField(default=True)
 

@@ -113,9 +113,7 @@ def _expansions(
     while day < end - 30 and rng.random() < 0.25 + 0.4 * float(market.health[a]):
         closed = day + int(rng.integers(15, 90))
         won = closed < ctx.today and rng.random() < 0.7
-        stage = (
-            OpportunityStage.WON if won else (OpportunityStage.LOST if closed < ctx.today else OPEN_PATH[1])
-        )
+        stage = OpportunityStage.WON if won else (OpportunityStage.LOST if closed < ctx.today else OPEN_PATH[1])
         pipeline.add(
             account=a,
             stage=stage,

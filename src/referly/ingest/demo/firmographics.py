@@ -71,9 +71,7 @@ class Team:
     teams: list[str]
 
     def with_role(self, role: str, team: str | None = None) -> IntArray:
-        mask = [
-            r == role and (team is None or t == team) for r, t in zip(self.roles, self.teams, strict=True)
-        ]
+        mask = [r == role and (team is None or t == team) for r, t in zip(self.roles, self.teams, strict=True)]
         chosen: IntArray = self.ids[np.array(mask, dtype=bool)]
         return chosen
 
@@ -175,9 +173,7 @@ def generate_market(ctx: DemoContext, team: Team) -> tuple[Market, Frame]:
         sellers = team.with_role(TeammateRole.ACCOUNT_EXECUTIVE, region)
         keepers = np.concatenate([team.with_role(TeammateRole.ACCOUNT_MANAGER, region), sellers])
         carers = team.with_role(TeammateRole.CUSTOMER_SUCCESS, region)
-        owner[where] = np.where(
-            customer[where], rng.choice(keepers, where.sum()), rng.choice(sellers, where.sum())
-        )
+        owner[where] = np.where(customer[where], rng.choice(keepers, where.sum()), rng.choice(sellers, where.sum()))
         csm[where & customer] = rng.choice(carers, (where & customer).sum())
 
     ids = np.arange(1, n + 1, dtype=np.int64)

@@ -108,9 +108,7 @@ def generate_referrals(
             days = list(np.linspace(start, start + int(rng.integers(10, 40)), len(ladder)).astype(int))
         else:
             ladder = list(LADDER)
-            days = list(
-                np.linspace(deal.created - int(rng.integers(20, 70)), deal.created, len(ladder)).astype(int)
-            )
+            days = list(np.linspace(deal.created - int(rng.integers(20, 70)), deal.created, len(ladder)).astype(int))
         if deal.stage in (OpportunityStage.WON, OpportunityStage.LOST):
             ladder.append(S.WON if deal.stage == OpportunityStage.WON else S.LOST)
             days.append(max(deal.closed, days[-1]))
@@ -134,9 +132,7 @@ def generate_referrals(
         final, _, before = EARLY_ENDINGS[int(rng.choice(len(EARLY_ENDINGS), p=weights / weights.sum()))]
         recent = final in (S.IDENTIFIED, S.REQUESTED, S.INTRODUCED, S.MEETING)
         start = (
-            ctx.today - int(rng.integers(2, 60))
-            if recent
-            else int(rng.integers(ctx.first_day + 120, ctx.today - 30))
+            ctx.today - int(rng.integers(2, 60)) if recent else int(rng.integers(ctx.first_day + 120, ctx.today - 30))
         )
         target = int(rng.choice(prospects))
         c = referrers.pick(start, target)

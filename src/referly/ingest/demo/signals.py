@@ -177,6 +177,4 @@ def _job_changes(ctx: DemoContext, rows: _Rows, market: Market, employment: Fram
         if ended is None and started is not None and contact in previous:
             day = (date.fromisoformat(started) - date(1970, 1, 1)).days
             if day >= ctx.first_day:
-                rows.add(
-                    account, SignalKind.JOB_CHANGE, day, contact, detail=f"Joined from {previous[contact]}"
-                )
+                rows.add(account, SignalKind.JOB_CHANGE, day, contact, detail=f"Joined from {previous[contact]}")

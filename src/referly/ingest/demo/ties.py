@@ -15,8 +15,7 @@ def generate_ties(ctx: DemoContext, market: Market, team: Team, people: People) 
     rng = ctx.rng("ties")
     n = len(people.ids)
     declared = {
-        (int(c), int(t))
-        for c, t in zip(rng.choice(people.ids, n // 15), rng.choice(team.ids, n // 15), strict=True)
+        (int(c), int(t)) for c, t in zip(rng.choice(people.ids, n // 15), rng.choice(team.ids, n // 15), strict=True)
     }
     teammate_ties = Frame(
         Connection,

@@ -1,0 +1,139 @@
+"""The whole scoring pipeline, from the system of record's tables to explained next best actions."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+import numpy as np
+import pyarrow as pa
+
+from referly.scoring.actions import Action, candidates, rank_actions
+from referly.scoring.config import ScoringSettings
+from referly.scoring.context import DAY, Inputs, engine
+from referly.scoring.gates import gate_reasons, recovery_accounts
+from referly.scoring.icp import icp_fit
+from referly.scoring.moments import best_moments
+from referly.scoring.paths import warm_paths
+from referly.scoring.sponsors import COMPONENTS, sponsor_components, sponsor_features, sponsor_scores
+from referly.scoring.strength import reduce_events, strength_of
+
+
+@dataclass
+class Results:
+    as_of: datetime
+    strengths: pa.Table  # teammate_id, contact_id, strength, volume, reciprocity, depth, touches, first/last
+    fit: pa.Table  # account_id, fit, tier, criteria (JSON)
+    sponsors: pa.Table  # contact_id, account_id, score, gated, reasons, components (JSON), moment...
+    actions: list[Action]
+    recovery: pa.Table  # account_id, detractors, contact_ids
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def run_pipeline(
+    inputs: Inputs, as_of: datetime, settings: ScoringSettings, on_step: Callable[[str], None] | None = None
+) -> Results:
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal clock
+        timings[name] = round(time.perf_counter() - clock, 3)
+        clock = time.perf_counter()
+        if on_step:
+            on_step(name)
+
+    now = int(as_of.timestamp())
+    today = now // DAY
+    state = reduce_events(inputs.events, now, settings.strength)
+    parts = strength_of(state.table, settings.strength)
+    strengths = pa.table(
+        {
+            "a": state.table.column("a"),
+            "b": state.table.column("b"),
+            "strength": parts.strength,
+            "volume": parts.volume,
+            "reciprocity": parts.reciprocity,
+            "depth": parts.depth,
+            "touches": state.table.column("touches"),
+            "first_ts": state.table.column("first_ts"),
+            "last_ts": state.table.column("last_ts"),
+        }
+    )
+    step("relationship strength")
+
+    accounts = inputs.accounts.to_pylist()
+    fit = icp_fit(accounts, settings.icp)
+    fit_table = pa.table(
+        {
+            "account_id": [a["id"] for a in accounts],
+            "fit": fit.score,
+            "tier": fit.tier,
+            "criteria_met": [[c["name"] for c in rows if c["met"]] for rows in fit.criteria],
+            "criteria": [json.dumps(rows, default=str) for rows in fit.criteria],
+        }
+    )
+    step("ICP fit")
+
+    con = engine(inputs, strengths=strengths, fit=fit_table)
+    con.register(
+        "pool",
+        con.sql(
+            "SELECT c.id, c.account_id FROM contacts c JOIN accounts a ON a.id = c.account_id "
+            "WHERE a.lifecycle = 'client'"
+        ).to_arrow_table(),
+    )
+    gated = gate_reasons(con, today, settings.gates)
+    con.register("gated", gated)
+    moments = best_moments(con, today, settings.moments)
+    con.register("moments", moments)
+    step("gates and moments")
+
+    paths = warm_paths(con, settings.min_path)
+    con.register("paths", paths)
+    con.register(
+        "paths_fit",
+        con.sql(
+            "SELECT p.*, f.fit, f.tier, f.criteria_met FROM paths p JOIN fit f ON f.account_id = p.target_account_id"
+        ).to_arrow_table(),
+    )
+    step("warm paths")
+
+    features = sponsor_features(con, today, settings.gates.escalation_days)
+    components = sponsor_components(features)
+    scores = sponsor_scores(components, settings)
+    reasons = {r["contact_id"]: r["reasons"] for r in gated.select(["contact_id", "reasons"]).to_pylist()}
+    ids = features.column("contact_id").to_pylist()
+    sponsors = pa.table(
+        {
+            "contact_id": ids,
+            "account_id": features.column("account_id"),
+            "teammate_id": features.column("teammate_id"),
+            "score": np.round(scores, 2),
+            "gated": [i in reasons for i in ids],
+            "reasons": [reasons.get(i, []) for i in ids],
+            "components": [
+                json.dumps({name: round(float(components[name][k]), 4) for name in (*COMPONENTS, "risk")})
+                for k in range(len(ids))
+            ],
+            "success_detail": features.column("success_detail"),
+        }
+    )
+    con.register("sponsor_scores", sponsors)
+    step("sponsor scores")
+
+    actions = rank_actions(candidates(con), settings.per_sponsor)
+    recovery = recovery_accounts(con)
+    step("next best actions")
+    con.close()
+    return Results(as_of, strengths, fit_table, sponsors, actions, recovery, timings)
+
+
+def as_of_moment(day: date | None) -> datetime:
+    """The end of ``day`` (UTC midnight after it), or now."""
+    if day is None:
+        return datetime.now(tz=UTC)
+    return datetime.fromordinal(day.toordinal() + 1).replace(tzinfo=UTC)

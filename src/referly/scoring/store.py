@@ -1,0 +1,225 @@
+"""The edge of the engine: read the system of record into Arrow, write a run's results back in bulk."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+from django.db import connection
+
+from referly.ingest.bulk import insert_rows
+from referly.scoring.context import Inputs
+from referly.scoring.models import (
+    AccountFit,
+    NextBestAction,
+    RecoveryItem,
+    RelationshipStrength,
+    ScoreRun,
+    SponsorScore,
+)
+from referly.scoring.pipeline import Results
+
+
+def _epoch(column: str) -> str:
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        # unixepoch() (SQLite 3.38+) reads 2M timestamps about a quarter faster than strftime('%s').
+        if sqlite3.sqlite_version_info >= (3, 38):
+            return f"unixepoch({column})"
+        return f"CAST(strftime('%s', {column}) AS INTEGER)"
+    return f"CAST(EXTRACT(EPOCH FROM {column}) AS BIGINT)"
+
+
+def _day(column: str) -> str:
+    if connection.vendor == "sqlite":
+        return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
+    return f"({column} - DATE '1970-01-01')"
+
+
+def _fetch(sql: str, names: list[str], types: dict[str, pa.DataType] | None = None) -> pa.Table:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    types = types or {}
+    return pa.table({n: pa.array(list(c), type=types.get(n)) for n, c in zip(names, columns, strict=True)})
+
+
+def load_inputs() -> Inputs:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT teammate_id, contact_id, kind, {_epoch('occurred_at')} FROM crm_interaction")
+        raw = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 4)
+    events = pa.table({"a": raw[:, 0], "b": raw[:, 1], "kind": raw[:, 2].astype(np.int8), "ts": raw[:, 3]})
+    int_ = pa.int64()
+    return Inputs(
+        events=events,
+        teammates=_fetch("SELECT id, name, role FROM crm_teammate", ["id", "name", "role"]),
+        accounts=_fetch(
+            "SELECT id, name, industry, employees, CAST(annual_revenue AS FLOAT), country, lifecycle, "
+            f"{_day('client_since')}, custom FROM crm_account",
+            [
+                "id",
+                "name",
+                "industry",
+                "employees",
+                "annual_revenue",
+                "country",
+                "lifecycle",
+                "client_day",
+                "custom",
+            ],
+            {"employees": int_, "annual_revenue": pa.float64(), "client_day": int_, "custom": pa.string()},
+        ),
+        contacts=_fetch(
+            "SELECT id, account_id, first_name, last_name, title, seniority, role, do_not_contact, opted_out_of_asks "
+            "FROM crm_contact",
+            [
+                "id",
+                "account_id",
+                "first_name",
+                "last_name",
+                "title",
+                "seniority",
+                "role",
+                "do_not_contact",
+                "opted_out",
+            ],
+            {"do_not_contact": pa.bool_(), "opted_out": pa.bool_()},
+        ),
+        signals=_fetch(
+            f"SELECT account_id, contact_id, kind, {_day('occurred_on')}, nps_score, detail, {_day('resolved_on')} "
+            "FROM crm_signal",
+            ["account_id", "contact_id", "kind", "day", "nps_score", "detail", "resolved_day"],
+            {"contact_id": int_, "nps_score": int_, "resolved_day": int_},
+        ),
+        connections=_fetch(
+            "SELECT from_contact_id, to_contact_id, kind, confidence, provenance FROM crm_connection "
+            "WHERE to_contact_id IS NOT NULL",
+            ["from_id", "to_id", "kind", "confidence", "provenance"],
+            {"from_id": int_, "to_id": int_, "confidence": pa.float64()},
+        ),
+        opportunities=_fetch(
+            "SELECT account_id, stage FROM crm_opportunity "
+            "WHERE stage NOT IN ('won', 'lost') AND account_id IS NOT NULL",
+            ["account_id", "stage"],
+            {"account_id": int_, "stage": pa.string()},
+        ),
+        asks=_fetch(
+            f"SELECT contact_id, account_id, {_epoch('asked_at')}, outcome, {_epoch('outcome_at')} FROM referrals_ask",
+            ["contact_id", "account_id", "asked_ts", "outcome", "outcome_ts"],
+            {
+                "contact_id": int_,
+                "account_id": int_,
+                "asked_ts": int_,
+                "outcome": pa.string(),
+                "outcome_ts": int_,
+            },
+        ),
+        referrals=_fetch(
+            "SELECT referrer_contact_id, target_account_id, stage FROM referrals_referral",
+            ["referrer_contact_id", "target_account_id", "stage"],
+            {"referrer_contact_id": int_, "target_account_id": int_, "stage": pa.string()},
+        ),
+    )
+
+
+def save_results(results: Results, settings_hash: str, started_at: datetime, seconds: float) -> ScoreRun:
+    """One run and its tables. The caller owns the transaction."""
+    run = ScoreRun.objects.create(
+        as_of=results.as_of,
+        settings_hash=settings_hash,
+        started_at=started_at,
+        seconds=round(seconds, 3),
+        timings=results.timings,
+        counts={
+            "pairs": results.strengths.num_rows,
+            "sponsors": results.sponsors.num_rows,
+            "gated": sum(results.sponsors.column("gated").to_pylist()),
+            "actions": len(results.actions),
+            "recovery": results.recovery.num_rows,
+        },
+    )
+    s = results.strengths
+    insert_rows(
+        RelationshipStrength,
+        {
+            "run_id": run.pk,
+            "teammate_id": s.column("a").to_numpy(),
+            "contact_id": s.column("b").to_numpy(),
+            "strength": np.round(s.column("strength").to_numpy(), 6),
+            "volume": np.round(s.column("volume").to_numpy(), 6),
+            "reciprocity": np.round(s.column("reciprocity").to_numpy(), 6),
+            "depth": np.round(s.column("depth").to_numpy(), 6),
+            "touches": s.column("touches").to_numpy(),
+            "first_touch": s.column("first_ts").to_numpy().astype("datetime64[s]"),
+            "last_touch": s.column("last_ts").to_numpy().astype("datetime64[s]"),
+        },
+        stamped_at=started_at,
+    )
+    f = results.fit
+    insert_rows(
+        AccountFit,
+        {
+            "run_id": run.pk,
+            "account_id": f.column("account_id").to_pylist(),
+            "fit": np.round(f.column("fit").to_numpy(), 2),
+            "tier": f.column("tier").to_pylist(),
+            "criteria": f.column("criteria").to_pylist(),
+        },
+        stamped_at=started_at,
+    )
+    sp = results.sponsors
+    insert_rows(
+        SponsorScore,
+        {
+            "run_id": run.pk,
+            "contact_id": sp.column("contact_id").to_pylist(),
+            "account_id": sp.column("account_id").to_pylist(),
+            "score": sp.column("score").to_pylist(),
+            "gated": sp.column("gated").to_pylist(),
+            "gates": [json.dumps(r) for r in sp.column("reasons").to_pylist()],
+            "components": sp.column("components").to_pylist(),
+        },
+        stamped_at=started_at,
+    )
+    NextBestAction.objects.bulk_create(
+        [
+            NextBestAction(
+                run=run,
+                rank=a.rank,
+                sponsor_id=a.sponsor_id,
+                sponsor_account_id=a.sponsor_account_id,
+                owner_id=a.teammate_id,
+                target_account_id=a.target_account_id,
+                target_contact_id=a.target_contact_id,
+                score=a.score,
+                channel=a.channel,
+                explanation=a.explanation,
+                components=a.components,
+            )
+            for a in results.actions
+        ],
+        batch_size=1_000,
+    )
+    RecoveryItem.objects.bulk_create(
+        [
+            RecoveryItem(run=run, account_id=r["account_id"], detractors=r["detractors"])
+            for r in results.recovery.to_pylist()
+        ]
+    )
+    return run
+
+
+def latest_run() -> ScoreRun | None:
+    return ScoreRun.objects.order_by("-started_at", "-id").first()
+
+
+def _now() -> datetime:
+    return datetime.now(tz=UTC)
+
+
+__all__ = ["Any", "latest_run", "load_inputs", "save_results"]
