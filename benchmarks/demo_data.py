@@ -63,18 +63,14 @@ def main() -> None:
         )
     started = time.perf_counter()
     with transaction.atomic():
-        columns = [
-            column_values(f, touches.columns[n], len(touches)) for f, n in zip(fields, names, strict=True)
-        ]
+        columns = [column_values(f, touches.columns[n], len(touches)) for f, n in zip(fields, names, strict=True)]
         write_rows("bench_bare", names, zip(*columns, strict=True))
     bare = time.perf_counter() - started
 
     touch_table = time.perf_counter()
     with transaction.atomic():
         Interaction.objects.all().delete()
-        columns = [
-            column_values(f, touches.columns[n], len(touches)) for f, n in zip(fields, names, strict=True)
-        ]
+        columns = [column_values(f, touches.columns[n], len(touches)) for f, n in zip(fields, names, strict=True)]
         write_rows(Interaction._meta.db_table, names, zip(*columns, strict=True))
     interactions_alone = time.perf_counter() - touch_table
     with connection.cursor() as cursor:

@@ -61,9 +61,7 @@ def main() -> None:
         writer = csv.writer(out)
         writer.writerow(["teammate", "contact", "kind", "at"])
         stamps = np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s")
-        for t, c, k, s in zip(
-            teammates.tolist(), contacts.tolist(), kinds.tolist(), stamps.tolist(), strict=True
-        ):
+        for t, c, k, s in zip(teammates.tolist(), contacts.tolist(), kinds.tolist(), stamps.tolist(), strict=True):
             writer.writerow([f"team-{t:03d}", f"cont-{c:07d}", k, s + "Z"])
     mapping = parse_mapping(MAPPING, "benchmark")
     now = datetime(2026, 11, 1, tzinfo=UTC)
