@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-import functools
 import sys
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
-from rich.console import Console
 
 from referly import __version__
 from referly.errors import ReferlyError
-
-# Piped output is read in files and logs, not an 80-column terminal: give tables room.
-console = Console(width=None if sys.stdout.isatty() else 140)
-err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
-F = TypeVar("F", bound=Callable[..., Any])
+from referly.terminal import console, database_option, err_console
 
 
 class ReferlyGroup(click.Group):
@@ -32,27 +24,6 @@ class ReferlyGroup(click.Group):
         except KeyboardInterrupt:
             err_console.print("[yellow]Interrupted.[/] The unfinished step was rolled back; nothing of it was kept.")
             sys.exit(130)
-
-
-def database_option(func: F) -> F:
-    """``--db PATH``: use this SQLite file. The command opens the database when it needs it."""
-
-    @click.option(
-        "--db",
-        "db_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="SQLite database file. Default: REFERLY_DATABASE_URL if set, else REFERLY_DB or ./referly.db.",
-    )
-    @functools.wraps(func)
-    def wrapper(*args: Any, db_path: Path | None, **kwargs: Any) -> Any:
-        from referly.database import use_sqlite_file
-
-        if db_path is not None:
-            use_sqlite_file(db_path)
-        return func(*args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
 
 
 @click.group(cls=ReferlyGroup, context_settings={"help_option_names": ["-h", "--help"]})

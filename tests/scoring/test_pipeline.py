@@ -39,7 +39,25 @@ def test_a_run_stores_its_results_with_their_components(scored: ScoreRun) -> Non
     assert set(sponsor.components) == {*COMPONENTS, "risk"}
     assert all(0 <= s <= 100 for s in SponsorScore.objects.values_list("score", flat=True))
     assert all(0 <= s <= 1 for s in RelationshipStrength.objects.values_list("strength", flat=True))
-    assert set(scored.timings) >= {"read the database", "relationship strength", "next best actions"}
+    assert set(scored.timings) >= {
+        "reduce the interactions in the database, read the rest",
+        "relationship strength",
+        "next best actions",
+    }
+
+
+def test_the_database_reduces_the_events_exactly_as_duckdb_does(scored: ScoreRun) -> None:
+    from referly.scoring.store import load_events, reduce_in_database
+    from referly.scoring.strength import SUMS, reduce_events
+
+    settings = load_settings().strength
+    at = int(scored.as_of.timestamp())
+    keys = [("a", "ascending"), ("b", "ascending")]
+    in_database = reduce_in_database(at, settings).table.sort_by(keys)
+    in_duckdb = reduce_events(load_events(), at, settings).table.sort_by(keys)
+    assert in_database.num_rows == in_duckdb.num_rows > 0
+    for name in ("a", "b", *SUMS, "touches", "first_ts", "last_ts"):
+        assert np.allclose(in_database.column(name).to_numpy(), in_duckdb.column(name).to_numpy(), rtol=1e-9), name
 
 
 def test_actions_respect_every_rule(scored: ScoreRun) -> None:

@@ -11,8 +11,8 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from referly.cli import console, database_option
 from referly.errors import Conflict, InvalidInput
+from referly.terminal import console, database_option
 
 SCALE_NAMES = ["tiny", "smb", "enterprise"]
 DEMO_DB = Path("referly-demo.db")

@@ -12,8 +12,8 @@ import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from referly.cli import console, database_option, err_console
 from referly.errors import InvalidInput
+from referly.terminal import console, database_option, err_console
 
 if TYPE_CHECKING:
     from referly.ingest.outcome import FileOutcome

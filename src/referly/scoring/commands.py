@@ -13,8 +13,8 @@ import numpy as np
 import pyarrow as pa
 from rich.table import Table
 
-from referly.cli import console, database_option
 from referly.errors import InvalidInput
+from referly.terminal import console, database_option
 
 
 @click.group()
@@ -210,17 +210,22 @@ def score_now(day: Any, event_files: list[Path]) -> Any:
 
     from referly.scoring.config import load_settings
     from referly.scoring.pipeline import as_of_moment, run_pipeline
-    from referly.scoring.store import load_inputs, save_results
+    from referly.scoring.store import load_inputs, reduce_in_database, save_results
 
     settings = load_settings()
     started_at = datetime.now(tz=UTC)
+    as_of = as_of_moment(day)
     clock = time.perf_counter()
-    inputs = load_inputs()
+    pairs = None
     if event_files:
-        inputs.events = _parquet_events(event_files)
+        inputs = load_inputs(_parquet_events(event_files))
+    else:
+        pairs = reduce_in_database(int(as_of.timestamp()), settings.strength)
+        inputs = load_inputs()
     loaded = time.perf_counter() - clock
-    results = run_pipeline(inputs, as_of_moment(day), settings)
-    results.timings = {"read the database": round(loaded, 3), **results.timings}
+    results = run_pipeline(inputs, as_of, settings, pairs=pairs)
+    step = "read the database" if event_files else "reduce the interactions in the database, read the rest"
+    results.timings = {step: round(loaded, 3), **results.timings}
     clock = time.perf_counter()
     with transaction.atomic():
         run = save_results(results, settings.digest, started_at, 0.0)

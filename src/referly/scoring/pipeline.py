@@ -19,7 +19,7 @@ from referly.scoring.icp import icp_fit
 from referly.scoring.moments import best_moments
 from referly.scoring.paths import warm_paths
 from referly.scoring.sponsors import COMPONENTS, sponsor_components, sponsor_features, sponsor_scores
-from referly.scoring.strength import reduce_events, strength_of
+from referly.scoring.strength import PairState, reduce_events, strength_of
 
 
 @dataclass
@@ -34,8 +34,13 @@ class Results:
 
 
 def run_pipeline(
-    inputs: Inputs, as_of: datetime, settings: ScoringSettings, on_step: Callable[[str], None] | None = None
+    inputs: Inputs,
+    as_of: datetime,
+    settings: ScoringSettings,
+    on_step: Callable[[str], None] | None = None,
+    pairs: PairState | None = None,
 ) -> Results:
+    """Score everything as of ``as_of``. ``pairs``: the events already reduced (where they live)."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -48,7 +53,7 @@ def run_pipeline(
 
     now = int(as_of.timestamp())
     today = now // DAY
-    state = reduce_events(inputs.events, now, settings.strength)
+    state = pairs if pairs is not None else reduce_events(inputs.events, now, settings.strength)
     parts = strength_of(state.table, settings.strength)
     strengths = pa.table(
         {

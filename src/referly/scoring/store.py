@@ -11,6 +11,7 @@ import pyarrow as pa
 from django.db import connection
 
 from referly.ingest.bulk import insert_rows
+from referly.scoring.config import StrengthSettings
 from referly.scoring.context import Inputs
 from referly.scoring.models import (
     AccountFit,
@@ -21,6 +22,7 @@ from referly.scoring.models import (
     SponsorScore,
 )
 from referly.scoring.pipeline import Results
+from referly.scoring.strength import SUMS, PairState, reduction_sql
 
 
 def _epoch(column: str) -> str:
@@ -49,11 +51,33 @@ def _fetch(sql: str, names: list[str], types: dict[str, pa.DataType] | None = No
     return pa.table({n: pa.array(list(c), type=types.get(n)) for n, c in zip(names, columns, strict=True)})
 
 
-def load_inputs() -> Inputs:
+def reduce_in_database(as_of: int, settings: StrengthSettings) -> PairState:
+    """The event-level reduction run by the database itself: only one row per pair comes back."""
+    source = f"(SELECT teammate_id AS a, contact_id AS b, kind, {_epoch('occurred_at')} AS ts FROM crm_interaction)"
+    names = ["a", "b", *SUMS, "touches", "first_ts", "last_ts"]
+    types = {n: (pa.float64() if n in SUMS else pa.int64()) for n in names}
+    return PairState(as_of, _fetch(reduction_sql(source, as_of, settings.half_life_days), names, types))
+
+
+def load_events() -> pa.Table:
+    """Every interaction as (a = teammate, b = contact, kind, ts): for evaluations that need the raw events."""
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT teammate_id, contact_id, kind, {_epoch('occurred_at')} FROM crm_interaction")
         raw = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 4)
-    events = pa.table({"a": raw[:, 0], "b": raw[:, 1], "kind": raw[:, 2].astype(np.int8), "ts": raw[:, 3]})
+    return pa.table({"a": raw[:, 0], "b": raw[:, 1], "kind": raw[:, 2].astype(np.int8), "ts": raw[:, 3]})
+
+
+def load_inputs(events: pa.Table | None = None) -> Inputs:
+    """Every table but the events, which stay where they are unless given (see ``reduce_in_database``)."""
+    if events is None:
+        events = pa.table(
+            {
+                "a": pa.array([], pa.int64()),
+                "b": pa.array([], pa.int64()),
+                "kind": pa.array([], pa.int8()),
+                "ts": pa.array([], pa.int64()),
+            }
+        )
     int_ = pa.int64()
     return Inputs(
         events=events,

@@ -1,6 +1,6 @@
 """Relationship strength per pair, from time-stamped touches.
 
-The event-level reduction is one SQL aggregate (``REDUCTION``): per pair, a decayed sum per touch
+The event-level reduction is one SQL aggregate (``reduction_sql``): per pair, a decayed sum per touch
 kind, ``Σ 2^(−age/half_life)``, plus counts and first and last touch. It is plain SQL so that it
 can run where the events live (DuckDB here). Decayed sums fold forward exactly:
 ``sum(t1) = sum(t0) · 2^(−(t1−t0)/half_life) + Σ new``, so an incremental update equals a full
@@ -29,19 +29,25 @@ from referly.scoring.config import StrengthSettings
 DAY = 86_400.0
 SUMS = ("d_out", "d_in", "d_meeting", "d_call", "d_note")
 
-# events: (a BIGINT, b BIGINT, kind TINYINT 1..5, ts BIGINT epoch seconds); $as_of, $half_life in seconds.
-REDUCTION = """
+
+def reduction_sql(source: str, as_of: int, half_life_days: float, since: int | None = None) -> str:
+    """The reduction over ``source`` (a table or subquery with a, b, kind 1..5, ts in epoch seconds).
+
+    Plain SQL (``power``, ``CASE``, ``GROUP BY``) that DuckDB, SQLite (3.35+, math functions) and
+    PostgreSQL all run, so the events can be reduced where they are stored.
+    """
+    since_clause = f" AND ts >= {int(since)}" if since is not None else ""
+    half_life = float(half_life_days) * DAY
+    sums = ",\n       ".join(
+        f"COALESCE(SUM(CASE WHEN kind = {k} THEN w ELSE 0 END), 0.0) AS {name}" for k, name in enumerate(SUMS, 1)
+    )
+    return f"""
 SELECT a, b,
-       COALESCE(SUM(CASE WHEN kind = 1 THEN w END), 0.0) AS d_out,
-       COALESCE(SUM(CASE WHEN kind = 2 THEN w END), 0.0) AS d_in,
-       COALESCE(SUM(CASE WHEN kind = 3 THEN w END), 0.0) AS d_meeting,
-       COALESCE(SUM(CASE WHEN kind = 4 THEN w END), 0.0) AS d_call,
-       COALESCE(SUM(CASE WHEN kind = 5 THEN w END), 0.0) AS d_note,
-       COUNT(*) AS touches,
-       MIN(ts) AS first_ts,
-       MAX(ts) AS last_ts
-FROM (SELECT a, b, kind, ts, pow(2.0, -($as_of - ts) / $half_life) AS w
-      FROM events WHERE ts < $as_of AND ts >= $since)
+       {sums},
+       COUNT(*) AS touches, MIN(ts) AS first_ts, MAX(ts) AS last_ts
+FROM (SELECT a, b, kind, ts,
+             power(CAST(2 AS DOUBLE PRECISION), CAST(ts - {int(as_of)} AS DOUBLE PRECISION) / {half_life!r}) AS w
+      FROM {source} AS events WHERE ts < {int(as_of)}{since_clause}) AS touched
 GROUP BY a, b
 """
 
@@ -54,12 +60,11 @@ class PairState:
     table: pa.Table  # a, b, d_out, d_in, d_meeting, d_call, d_note, touches, first_ts, last_ts
 
 
-def reduce_events(events: Any, as_of: int, settings: StrengthSettings, since: int = -(2**62)) -> PairState:
+def reduce_events(events: Any, as_of: int, settings: StrengthSettings, since: int | None = None) -> PairState:
     """The reduction over events before ``as_of`` (and from ``since``): one row per pair."""
     con = duckdb.connect()
-    con.register("events", events)
-    params = {"as_of": as_of, "half_life": settings.half_life_days * DAY, "since": since}
-    table = con.sql(REDUCTION, params=params).to_arrow_table()
+    con.register("events_table", events)
+    table = con.sql(reduction_sql("events_table", as_of, settings.half_life_days, since)).to_arrow_table()
     con.close()
     return PairState(as_of, table)
 

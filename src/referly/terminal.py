@@ -1,0 +1,39 @@
+"""What every command shares: the consoles it prints to, and the --db option."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Piped output is read in files and logs, not an 80-column terminal: give tables room.
+console = Console(width=None if sys.stdout.isatty() else 140)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
+
+
+def database_option(func: F) -> F:
+    """``--db PATH``: use this SQLite file. The command opens the database when it needs it."""
+
+    @click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="SQLite database file. Default: REFERLY_DATABASE_URL if set, else REFERLY_DB or ./referly.db.",
+    )
+    @functools.wraps(func)
+    def wrapper(*args: Any, db_path: Path | None, **kwargs: Any) -> Any:
+        from referly.database import use_sqlite_file
+
+        if db_path is not None:
+            use_sqlite_file(db_path)
+        return func(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
