@@ -43,7 +43,9 @@ DATASETS = Setting(
     "Folder of the public datasets used by tests and examples (relative to the current folder).",
 )
 
-ALL: tuple[Setting, ...] = (DATABASE_URL, DB, SECRET_KEY, DEBUG, ALLOWED_HOSTS, TIME_ZONE, DATASETS)
+SCORING = Setting("REFERLY_SCORING", "", "A TOML file overriding the scoring settings (defaults.toml lists them).")
+
+ALL: tuple[Setting, ...] = (DATABASE_URL, DB, SECRET_KEY, DEBUG, ALLOWED_HOSTS, TIME_ZONE, DATASETS, SCORING)
 
 
 def datasets_dir() -> Path:

@@ -125,3 +125,19 @@ def test_sponsor_scores_stay_between_0_and_100_and_grow_with_each_component(rows
     for name in COMPONENTS:
         better = {**components, name: np.minimum(1.0, components[name] + 0.1)}
         assert (sponsor_scores(better, settings) >= scores - 1e-12).all()
+
+
+@pytest.mark.parametrize(("folder", "mapping"), [("maven-crm", "maven-crm.toml"), ("enron-iptm", "enron-iptm.toml")])
+def test_scoring_runs_on_imported_real_data(
+    cli: Callable[..., Result], datasets: Any, folder: str, mapping: str
+) -> None:
+    from tests.conftest import ROOT
+
+    assert cli("import", str(datasets / folder), "--mapping", str(ROOT / "docs" / "examples" / mapping)).exit_code == 0
+    result = cli("score", "--as-of", "2026-11-01")
+    assert result.exit_code == 0, result.output
+    run = ScoreRun.objects.get()
+    # Enron's e-mails make relationships; Maven records deals, not touches.
+    assert (run.counts["pairs"] > 0) == (folder == "enron-iptm")
+    assert RelationshipStrength.objects.filter(run=run).count() == run.counts["pairs"]
+    assert run.counts["actions"] == 0  # neither dataset records clients with ties to prospects

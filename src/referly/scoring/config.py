@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from referly import config
 from referly.errors import InvalidInput
 
 KIND_NAMES = ("email_out", "email_in", "meeting", "call", "note")  # InteractionKind 1..5
@@ -76,7 +76,8 @@ class ScoringSettings:
 def load_settings(path: Path | None = None) -> ScoringSettings:
     text = resources.files("referly.scoring").joinpath("defaults.toml").read_text(encoding="utf-8")
     raw = tomllib.loads(text)
-    chosen = path or (Path(os.environ["REFERLY_SCORING"]) if os.environ.get("REFERLY_SCORING") else None)
+    configured = config.SCORING.value()
+    chosen = path or (Path(configured) if configured else None)
     if chosen is not None:
         try:
             _merge(raw, tomllib.loads(chosen.read_text(encoding="utf-8")))
