@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -240,10 +240,3 @@ def save_results(results: Results, settings_hash: str, started_at: datetime, sec
 
 def latest_run() -> ScoreRun | None:
     return ScoreRun.objects.order_by("-started_at", "-id").first()
-
-
-def _now() -> datetime:
-    return datetime.now(tz=UTC)
-
-
-__all__ = ["Any", "latest_run", "load_inputs", "save_results"]
