@@ -141,3 +141,25 @@ def test_scoring_runs_on_imported_real_data(
     assert (run.counts["pairs"] > 0) == (folder == "enron-iptm")
     assert RelationshipStrength.objects.filter(run=run).count() == run.counts["pairs"]
     assert run.counts["actions"] == 0  # neither dataset records clients with ties to prospects
+
+
+def test_a_settings_file_changes_the_run_and_its_hash(
+    cli: Callable[..., Result], scored: ScoreRun, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "scoring.toml").write_text("[actions]\nper_sponsor = 1\n")
+    monkeypatch.setenv("REFERLY_SCORING", str(tmp_path / "scoring.toml"))
+    assert cli("score", "--as-of", DAY).exit_code == 0
+    latest = ScoreRun.objects.order_by("-id").first()
+    assert latest is not None and latest.settings_hash != scored.settings_hash
+    per_sponsor = Counter(NextBestAction.objects.filter(run=latest).values_list("sponsor_id", flat=True))
+    assert per_sponsor and max(per_sponsor.values()) == 1
+
+
+def test_a_broken_settings_file_is_one_clear_error(
+    cli: Callable[..., Result], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "scoring.toml").write_text("[strength]\nhalf_life_days = -3\n")
+    monkeypatch.setenv("REFERLY_SCORING", str(tmp_path / "scoring.toml"))
+    result = cli("score")
+    assert result.exit_code == 2
+    assert "half-life and saturation must be positive" in result.output

@@ -2,6 +2,8 @@
 
     score = sponsor/100 × path × (0.3 + 0.7 × fit/100) × congruence × (0.6 + 0.4 × moment) × position
 
+(the numbers are the defaults of the [actions] settings)
+
 - congruence: 1, +0.15 when sponsor and target share an industry, +0.10 when they share a size band
   (buyers trust peers who look like them);
 - moment: the strength of the sponsor's best open moment (0 when none: asking is still possible,
@@ -54,8 +56,9 @@ class Action:
     components: dict[str, Any] = field(default_factory=dict)
 
 
-def candidates(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+def candidates(con: duckdb.DuckDBPyConnection, factors: dict[str, float]) -> list[dict[str, Any]]:
     """Every scorable (sponsor, target account) with its factors, best first."""
+    fit_floor, moment_floor = factors["fit_floor"], factors["moment_floor"]
     sponsor_band = SIZE_BANDS.format(e="sa.employees")
     target_band = SIZE_BANDS.format(e="ta.employees")
     rows: list[dict[str, Any]] = (
@@ -76,10 +79,11 @@ def candidates(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
                sc.first_name || ' ' || sc.last_name AS sponsor_name, sc.title AS sponsor_title,
                tc.first_name || ' ' || tc.last_name AS target_name, tc.title AS target_title,
                tm.name AS teammate_name,
-               s.score / 100 * p.path_strength * (0.3 + 0.7 * p.fit / 100)
-                 * (1 + 0.15 * (sa.industry = ta.industry)::INT + 0.10 * (({sponsor_band}) = ({target_band}))::INT)
-                 * (0.6 + 0.4 * coalesce(m.moment_strength, 0))
-                 * CASE WHEN e.account_id IS NULL THEN 1.0 ELSE 0.5 END AS action_score
+               s.score / 100 * p.path_strength * ({fit_floor} + {1 - fit_floor} * p.fit / 100)
+                 * (1 + {factors["same_industry"]} * (sa.industry = ta.industry)::INT
+                      + {factors["same_size_band"]} * (({sponsor_band}) = ({target_band}))::INT)
+                 * ({moment_floor} + {1 - moment_floor} * coalesce(m.moment_strength, 0))
+                 * CASE WHEN e.account_id IS NULL THEN 1.0 ELSE {factors["early_deal"]} END AS action_score
         FROM paths_fit p
         JOIN sponsor_scores s ON s.contact_id = p.sponsor_id AND NOT s.gated
         JOIN contacts sc ON sc.id = p.sponsor_id JOIN accounts sa ON sa.id = sc.account_id

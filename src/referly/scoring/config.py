@@ -65,6 +65,7 @@ class ScoringSettings:
     sponsor_weights: tuple[tuple[str, float], ...] = ()
     per_sponsor: int = 3
     min_path: float = 0.05
+    factors: tuple[tuple[str, float], ...] = ()  # the [actions] weights used in the action score
     raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     @property
@@ -126,6 +127,7 @@ def _rest(strength: StrengthSettings, raw: dict[str, Any]) -> ScoringSettings:
     gates = GateSettings(**{k: int(v) for k, v in raw["gates"].items()})
     weights_of = tuple((str(k), float(v)) for k, v in raw["sponsor"]["weights"].items())
     actions = raw["actions"]
+    names = ("fit_floor", "moment_floor", "same_industry", "same_size_band", "early_deal")
     return ScoringSettings(
         strength,
         icp,
@@ -134,6 +136,7 @@ def _rest(strength: StrengthSettings, raw: dict[str, Any]) -> ScoringSettings:
         weights_of,
         int(actions["per_sponsor"]),
         float(actions["min_path"]),
+        tuple((k, float(actions[k])) for k in names),
         raw,
     )
 

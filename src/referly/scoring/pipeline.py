@@ -130,7 +130,7 @@ def run_pipeline(
     con.register("sponsor_scores", sponsors)
     step("sponsor scores")
 
-    actions = rank_actions(candidates(con), settings.per_sponsor)
+    actions = rank_actions(candidates(con, dict(settings.factors)), settings.per_sponsor)
     recovery = recovery_accounts(con)
     step("next best actions")
     con.close()
