@@ -222,9 +222,13 @@ def _company_names(ctx: DemoContext, country_idx: IntArray) -> tuple[list[str], 
     for i in country_idx.tolist():
         locale = COUNTRIES[i][1]
         fake = ctx.faker(locale)
-        name = fake.company()
+        name, attempt = fake.company(), 0
+        # A locale's names run out (French ones give ~7,000 distinct keys): add a city, then a number.
         while company_key(name) in seen or not slug(name):
-            name = f"{fake.last_name()} {fake.company_suffix()}"
+            attempt += 1
+            name = fake.company() if attempt < 5 else f"{fake.company()} {fake.city()}"
+            if attempt >= 10:
+                name = f"{name} {attempt}"
         seen.add(company_key(name))
         names.append(name)
         domains.append(f"{slug(company_key(name))}.example")
