@@ -55,6 +55,9 @@ def _register() -> None:
     main.add_command(evaluate)
     main.add_command(score)
     main.add_command(actions)
+    from referly.referrals.commands import referral
+
+    main.add_command(referral)
 
 
 _register()
