@@ -59,9 +59,8 @@ def import_command(
         raise InvalidInput(f"{path}: no such file or folder")
     rules = load_mapping(mapping, preset)
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="referly-import-") as scratch_dir:
-        scratch = tempfile.TemporaryDirectory(dir=scratch_dir)
-        targets = targets_for(kind, path, rules, scratch)
+    with tempfile.TemporaryDirectory(prefix="referly-import-") as scratch:
+        targets = targets_for(kind, path, rules, Path(scratch))
         counted = {"rows": 0}
         with Progress(
             SpinnerColumn(),

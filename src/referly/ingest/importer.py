@@ -7,7 +7,6 @@ for a strict import with any refused row, so the database ends exactly as it beg
 from __future__ import annotations
 
 import fnmatch
-import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -61,9 +60,10 @@ def run_import(
         outcomes = [import_file(kind, path, mapping, directory, now, on_progress) for kind, path in targets]
         from referly.ingest.dedupe import likely_duplicates
 
+        kinds = {o.kind for o in outcomes} & {"accounts", "contacts"}
+        flagged = {kind: len(likely_duplicates(kind)) for kind in kinds}  # once per kind, not per file
         for outcome in outcomes:
-            if outcome.kind in ("accounts", "contacts"):
-                outcome.flagged = len(likely_duplicates(outcome.kind))
+            outcome.flagged = flagged.get(outcome.kind, 0)
         refused = any(o.errors for o in outcomes)
         if dry_run or (strict and refused):
             transaction.set_rollback(True)
@@ -146,7 +146,7 @@ def _import_touches(
             touches.append(touch)
         if report and n % 50_000 == 0:
             report(50_000)
-    writer.write(touches, outcome, None)
+    writer.write(touches, outcome)
 
 
 def _join_columns(path: Path, join: Join) -> list[str]:
@@ -203,27 +203,23 @@ def _kinds_of(path: Path, mapping: Mapping) -> list[str]:
     if listed or any(s.files for s in mapping.sections.values()):
         return listed  # a mapping that lists its files: anything else is not part of the import
     stem = path.stem.lower()
-    return (
-        [next(k for k in ORDER if any(word in stem for word in KIND_WORDS[k]))]
-        if any(word in stem for words in KIND_WORDS.values() for word in words)
-        else []
-    )
+    named = next((k for k in ORDER if any(word in stem for word in KIND_WORDS[k])), None)
+    return [named] if named else []
 
 
-def unpack(path: Path, scratch: tempfile.TemporaryDirectory[str]) -> Path:
+def unpack(path: Path, scratch: Path) -> Path:
+    """A folder as it is; a zip archive extracted into ``scratch``."""
     if path.is_dir():
         return path
     try:
         with zipfile.ZipFile(path) as archive:
-            archive.extractall(scratch.name)
+            archive.extractall(scratch)
     except zipfile.BadZipFile:
         raise InvalidInput(f"{path}: neither a folder nor a zip archive") from None
-    return Path(scratch.name)
+    return scratch
 
 
-def targets_for(
-    kind: str | None, path: Path, mapping: Mapping, scratch: tempfile.TemporaryDirectory[str]
-) -> list[tuple[str, Path]]:
+def targets_for(kind: str | None, path: Path, mapping: Mapping, scratch: Path) -> list[tuple[str, Path]]:
     if kind:
         kind_spec(kind)
         if path.is_dir() or path.suffix.lower() == ".zip":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,15 +46,13 @@ class TouchWriter:
                 return RowError(file, row.line, row.columns.get(field, field), shown(values[field]), f"{field} {exc}")
         return ids[0], ids[1], values["kind"], values["occurred_at"]
 
-    def write(self, touches: list[Touch], outcome: FileOutcome, on_progress: Callable[[int], None] | None) -> None:
+    def write(self, touches: list[Touch], outcome: FileOutcome) -> None:
         unique = sorted(set(touches))
         outcome.duplicates += len(touches) - len(unique)
         created = 0
         for start in range(0, len(unique), CHUNK):
             chunk = unique[start : start + CHUNK]
             created += _insert_new(chunk)
-            if on_progress:
-                on_progress(len(chunk))
         outcome.created += created
         outcome.unchanged += len(unique) - created
 

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from referly.crm import normalise
@@ -154,8 +155,9 @@ class RecordWriter:
             else:
                 updates[found] = row
         self._update(updates, outcome)
-        self._create(creates, outcome)
-        self._link_self_references([*creates, *updates.values()], outcome)
+        created = self._create(creates, outcome)
+        written = [*zip(creates, created, strict=True), *((row, pk) for pk, row in updates.items())]
+        self._link_self_references(written, outcome)
 
     def _fields_of(self, row: MappedRow) -> dict[str, Any]:
         values = {k: v for k, v in row.values.items() if not k.startswith("__")}
@@ -165,7 +167,8 @@ class RecordWriter:
             values["custom"] = {k: v for k, v in row.custom.items() if not k.startswith("__")}
         return values
 
-    def _create(self, rows: list[MappedRow], outcome: FileOutcome) -> None:
+    def _create(self, rows: list[MappedRow], outcome: FileOutcome) -> list[int]:
+        """Insert the rows; returns their new ids, in the same order."""
         records = []
         for row in rows:
             fields = self._fields_of(row)
@@ -179,11 +182,12 @@ class RecordWriter:
         for record, row in zip(created, rows, strict=True):
             self._remember(record, row)
         self._history([(r, None) for r in created])
+        return [int(r.pk) for r in created]
 
     def _blank_text(self, name: str) -> bool:
         try:
             f = self.model._meta.get_field(name)
-        except Exception:
+        except FieldDoesNotExist:
             return False
         return isinstance(f, models.CharField | models.TextField) and not f.null
 
@@ -261,15 +265,13 @@ class RecordWriter:
                 index, kind, record.pk, row.values.get("external_id"), row.values.get("email"), name
             )
 
-    def _link_self_references(self, rows: list[MappedRow], outcome: FileOutcome) -> None:
+    def _link_self_references(self, written: list[tuple[MappedRow, int]], outcome: FileOutcome) -> None:
         """Teammates name their managers, who may be rows of the same file: linked once all are written."""
-        pending = [(row, row.custom.pop("__manager")) for row in rows if "__manager" in row.custom]
+        pending = [(row, me, row.custom.pop("__manager")) for row, me in written if "__manager" in row.custom]
         if not pending:
             return
-        index = self.existing()
         links: dict[int, int] = {}
-        for row, raw in pending:
-            me = next(index[k] for k in record_keys(self.spec.name, row.values, self.source_system) if k in index)
+        for row, me, raw in pending:
             try:
                 manager = self.directory.resolve("teammates", raw, self._rule("manager"), {"role": "manager"})
             except BadValue as exc:
