@@ -6,15 +6,16 @@ import json
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import numpy as np
-import pyarrow as pa
 from rich.table import Table
 
 from referly.errors import InvalidInput
 from referly.terminal import console, database_option
+
+if TYPE_CHECKING:  # numpy and pyarrow load only when a command needs them: `referly --help` stays quick
+    import pyarrow as pa
 
 
 @click.group()
@@ -85,6 +86,7 @@ def evaluate_ties(
 
 def _from_file(path: Path, source: str, target: str, time_column: str) -> tuple[Any, Any, Any]:
     import duckdb
+    import numpy as np
 
     con = duckdb.connect()
     try:
@@ -119,6 +121,8 @@ def _from_file(path: Path, source: str, target: str, time_column: str) -> tuple[
 
 
 def _through_mapping(path: Path, mapping_path: Path) -> tuple[Any, Any, Any]:
+    import numpy as np
+
     from referly.database import start_django
 
     start_django()
@@ -150,11 +154,15 @@ def _through_mapping(path: Path, mapping_path: Path) -> tuple[Any, Any, Any]:
 
 def _ids(source: Any, target: Any) -> tuple[Any, Any]:
     """People as integers, whatever their ids look like."""
+    import numpy as np
+
     _, codes = np.unique(np.concatenate([source.astype(str), target.astype(str)]), return_inverse=True)
     return codes[: len(source)], codes[len(source) :]
 
 
 def _cutoff(value: str | None, ts: Any) -> int:
+    import numpy as np
+
     if value is None:
         return int(np.quantile(ts, 0.75))
     if value.lstrip("-").isdigit():
