@@ -8,7 +8,6 @@ load leaves nothing behind.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 
 from referly.crm.services import refresh_former_colleagues
 from referly.ingest.bulk import insert_rows, reset_sequences
@@ -20,7 +19,7 @@ from referly.ingest.demo.people import generate_people
 from referly.ingest.demo.referrals import generate_referrals
 from referly.ingest.demo.signals import generate_signals
 from referly.ingest.demo.ties import generate_ties
-from referly.ingest.demo.touches import generate_touches
+from referly.ingest.demo.touches import TouchPlan, plan_touches, touches_frame
 from referly.ingest.demo.volumes import SCALES, Volumes, volumes_for
 
 __all__ = ["SCALES", "DemoContext", "Frame", "Volumes", "generate", "load", "volumes_for"]
@@ -28,22 +27,31 @@ __all__ = ["SCALES", "DemoContext", "Frame", "Volumes", "generate", "load", "vol
 Progress = Callable[[str, int], None]
 
 
-def generate(ctx: DemoContext) -> list[Frame]:
-    """Every table of the demo company, parents before children."""
+def generate_records(ctx: DemoContext) -> tuple[list[Frame], TouchPlan]:
+    """Every table but the interactions, parents before children, and the plan the interactions come from.
+
+    Each part draws from its own random stream, so the interactions can be drawn afterwards (all at
+    once, or streamed in blocks at the enterprise scale) and come out the same.
+    """
     team, teammates = generate_team(ctx)
     market, accounts = generate_market(ctx, team)
     people, contacts, employment = generate_people(ctx, market)
-    touches = generate_touches(ctx, market, team, people)
     signals = generate_signals(ctx, market, people, employment)
     pipeline = generate_pipeline(ctx, market)
     referral_frames, introductions = generate_referrals(ctx, market, team, people, pipeline)
     opportunities, history = pipeline_frames(ctx, market, pipeline)
     ties = generate_ties(ctx, market, team, people)
-    frames = [teammates, accounts, contacts, employment, *ties, introductions, touches, signals]
-    frames += [opportunities, history, *referral_frames]
+    frames = [teammates, accounts, contacts, employment, *ties, introductions, signals, opportunities, history]
+    frames += referral_frames
     for frame in frames:
         frame.check()
-    return frames
+    return frames, plan_touches(ctx, market, team, people)
+
+
+def generate(ctx: DemoContext) -> list[Frame]:
+    """Every table of the demo company, parents before children."""
+    frames, plan = generate_records(ctx)
+    return [*frames, touches_frame(ctx, plan)]
 
 
 def load(ctx: DemoContext, frames: list[Frame], on_progress: Progress | None = None) -> None:
@@ -63,7 +71,3 @@ def _reporter(frame: Frame, on_progress: Progress | None) -> Callable[[int], Non
 
 def planned_rows(frames: list[Frame]) -> int:
     return sum(len(f) for f in frames)
-
-
-def default_until() -> date:
-    return date.today()

@@ -16,17 +16,36 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from django.db import models
 
+from referly.crm.models import (
+    Account,
+    Connection,
+    Contact,
+    Employment,
+    Opportunity,
+    OpportunityStageChange,
+    Signal,
+    Teammate,
+)
+from referly.ingest.demo import generate_records
 from referly.ingest.demo.context import DemoContext
-from referly.ingest.demo.deals import generate_pipeline, pipeline_frames
-from referly.ingest.demo.firmographics import generate_market, generate_team
 from referly.ingest.demo.frame import Frame
-from referly.ingest.demo.people import generate_people
-from referly.ingest.demo.referrals import generate_referrals
-from referly.ingest.demo.signals import generate_signals
-from referly.ingest.demo.ties import generate_ties
-from referly.ingest.demo.touches import event_blocks, plan_touches
+from referly.ingest.demo.touches import event_blocks
+from referly.referrals.models import Ask, Referral, ReferralTransition
 
 PAIRS_PER_FILE = 150_000
+FILE_NAMES: dict[type[models.Model], str] = {
+    Teammate: "teammates",
+    Account: "accounts",
+    Contact: "contacts",
+    Employment: "employment",
+    Connection: "connections",
+    Signal: "signals",
+    Opportunity: "opportunities",
+    OpportunityStageChange: "opportunity_stage_changes",
+    Referral: "referrals",
+    ReferralTransition: "referral_transitions",
+    Ask: "asks",
+}
 
 
 def frame_table(frame: Frame) -> pa.Table:
@@ -56,26 +75,12 @@ def write_enterprise(ctx: DemoContext, out: Path, on_progress: Callable[[str, in
         written[name] = table.num_rows
         on_progress(name, table.num_rows)
 
-    team, teammates = generate_team(ctx)
-    market, accounts = generate_market(ctx, team)
-    save("teammates", [teammates])
-    save("accounts", [accounts])
-    people, contacts, employment = generate_people(ctx, market)
-    save("contacts", [contacts])
-    save("employment", [employment])
-    save("signals", [generate_signals(ctx, market, people, employment)])
-    pipeline = generate_pipeline(ctx, market)
-    referral_frames, introductions = generate_referrals(ctx, market, team, people, pipeline)
-    opportunities, history = pipeline_frames(ctx, market, pipeline)
-    save("opportunities", [opportunities])
-    save("opportunity_stage_changes", [history])
-    for name, frame in zip(["referrals", "referral_transitions", "asks"], referral_frames, strict=True):
-        save(name, [frame])
-    save("connections", [*generate_ties(ctx, market, team, people), introductions])
+    frames, plan = generate_records(ctx)
+    for model in dict.fromkeys(f.model for f in frames):  # one file per table, in the order they were made
+        save(FILE_NAMES[model], [f for f in frames if f.model is model])
 
     folder = out / "interactions"
     folder.mkdir(exist_ok=True)
-    plan = plan_touches(ctx, market, team, people)
     total = 0
     for i, block in enumerate(event_blocks(ctx, plan, PAIRS_PER_FILE)):
         pq.write_table(_events_table(block), folder / f"part-{i:05d}.parquet")

@@ -105,8 +105,8 @@ def event_blocks(ctx: DemoContext, plan: TouchPlan, pairs_per_block: int) -> Ite
         yield touch_events(plan, rng, slice(start, start + pairs_per_block))
 
 
-def generate_touches(ctx: DemoContext, market: Market, team: Team, people: People) -> Frame:
-    plan = plan_touches(ctx, market, team, people)
+def touches_frame(ctx: DemoContext, plan: TouchPlan) -> Frame:
+    """Every planned event at once (the smb and tiny scales load them into the database)."""
     events = np.concatenate(list(event_blocks(ctx, plan, len(plan.counts) or 1)))
     return Frame(
         Interaction,
