@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -78,16 +77,3 @@ def alice(db: Any) -> Any:
     from tests.factories import make_teammate
 
     return make_teammate("Alice Martin", role="ae")
-
-
-@pytest.fixture
-def bob(db: Any) -> Any:
-    """Bob, a customer success manager."""
-    from tests.factories import make_teammate
-
-    return make_teammate("Bob Leroy", role="csm")
-
-
-@pytest.fixture
-def today() -> date:
-    return date(2026, 11, 1)

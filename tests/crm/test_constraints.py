@@ -11,9 +11,9 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from referly.crm.models import Account, Contact, Interaction, Opportunity, Signal
+from referly.crm.models import Account, Contact, Interaction, Opportunity, Signal, Teammate
 from referly.errors import InvalidInput
-from tests.factories import make_account, make_contact, make_opportunity, make_teammate
+from tests.factories import make_account, make_contact, make_opportunity
 
 pytestmark = pytest.mark.django_db
 
@@ -88,8 +88,7 @@ def test_external_ids_are_unique_per_source_system() -> None:
     assert Account.objects.count() == 4
 
 
-def test_the_same_touch_cannot_be_logged_twice() -> None:
-    alice = make_teammate("Alice Martin")
+def test_the_same_touch_cannot_be_logged_twice(alice: Teammate) -> None:
     contact = make_contact()
     touch = {"teammate": alice, "contact": contact, "kind": 1, "occurred_at": "2026-03-01T10:00:00Z"}
     Interaction.objects.create(**touch)

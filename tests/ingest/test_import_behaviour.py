@@ -12,11 +12,11 @@ import pytest
 from click.testing import Result
 from openpyxl import Workbook
 
-from referly.crm.models import Account, Contact, Interaction, Merge, Opportunity
+from referly.crm.models import Account, Contact, Interaction, Merge, Opportunity, Teammate
 from referly.ingest.dedupe import likely_duplicates, merge
 from referly.referrals.models import Ask, Referral
 from tests.conftest import ROOT
-from tests.factories import make_account, make_contact, make_opportunity, make_teammate
+from tests.factories import make_account, make_contact, make_opportunity
 
 pytestmark = pytest.mark.django_db
 SAMPLES = ROOT / "tests" / "ingest" / "samples"
@@ -98,8 +98,7 @@ def test_likely_duplicates_are_listed_not_merged(cli: Callable[..., Result]) -> 
     assert Account.objects.count() == 4
 
 
-def test_a_merge_keeps_every_referral_ask_touch_and_credit_and_is_audited() -> None:
-    alice = make_teammate("Alice Martin")
+def test_a_merge_keeps_every_referral_ask_touch_and_credit_and_is_audited(alice: Teammate) -> None:
     client = make_account("Client Co")
     target = make_account("Target Co")
     keep = make_contact(client, first_name="Jane", last_name="Doe", email="jane@client.example")
