@@ -18,6 +18,8 @@ from pathlib import Path
 
 import duckdb
 
+from baseline import decayed_sum_sql
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -42,10 +44,7 @@ def main() -> None:
     full = time.perf_counter() - started
 
     started = time.perf_counter()
-    con.sql(
-        f"SELECT a, b, SUM(power(CAST(2 AS DOUBLE PRECISION), CAST(ts - {now} AS DOUBLE PRECISION) / "
-        f"{settings.half_life_days * 86400})) FROM {source} WHERE ts < {now} GROUP BY a, b"
-    ).to_arrow_table()
+    con.sql(decayed_sum_sql(source, now, settings.half_life_days)).to_arrow_table()
     baseline = time.perf_counter() - started
 
     # Yesterday: the moment before which all but the last `new_events` events happened.

@@ -21,6 +21,8 @@ import time
 from datetime import date
 from pathlib import Path
 
+from baseline import decayed_sum_sql
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -73,27 +75,19 @@ def main() -> None:
     con = duckdb.connect()
     con.register("events", events)
     started = time.perf_counter()
-    con.sql(
-        f"SELECT a, b, SUM(pow(2.0, -({now} - ts) / {settings.half_life_days * 86400})) AS decayed "
-        f"FROM events WHERE ts < {now} GROUP BY a, b"
-    ).to_arrow_table()
+    con.sql(decayed_sum_sql("events", now, settings.half_life_days)).to_arrow_table()
     baseline = time.perf_counter() - started
 
     from django.db import connection
 
-    from referly.scoring.store import _epoch, reduce_in_database
+    from referly.scoring.store import interactions_source, reduce_in_database
 
     started = time.perf_counter()
     reduce_in_database(now, settings)
     reduction_db = time.perf_counter() - started
-    ts = _epoch("occurred_at")
     started = time.perf_counter()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT teammate_id, contact_id, SUM(power(CAST(2 AS DOUBLE PRECISION), CAST({ts} - {now} AS DOUBLE "
-            f"PRECISION) / {settings.half_life_days * 86400})) FROM crm_interaction WHERE {ts} < {now} "
-            "GROUP BY teammate_id, contact_id"
-        )
+        cursor.execute(decayed_sum_sql(interactions_source(), now, settings.half_life_days))
         cursor.fetchall()
     baseline_db = time.perf_counter() - started
     n = events.num_rows

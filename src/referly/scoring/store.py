@@ -51,9 +51,14 @@ def _fetch(sql: str, names: list[str], types: dict[str, pa.DataType] | None = No
     return pa.table({n: pa.array(list(c), type=types.get(n)) for n, c in zip(names, columns, strict=True)})
 
 
+def interactions_source() -> str:
+    """The interactions as the reductions read them: (a = teammate, b = contact, kind, ts in epoch seconds)."""
+    return f"(SELECT teammate_id AS a, contact_id AS b, kind, {_epoch('occurred_at')} AS ts FROM crm_interaction)"
+
+
 def reduce_in_database(as_of: int, settings: StrengthSettings) -> PairState:
     """The event-level reduction run by the database itself: only one row per pair comes back."""
-    source = f"(SELECT teammate_id AS a, contact_id AS b, kind, {_epoch('occurred_at')} AS ts FROM crm_interaction)"
+    source = interactions_source()
     names = ["a", "b", *SUMS, "touches", "first_ts", "last_ts"]
     types = {n: (pa.float64() if n in SUMS else pa.int64()) for n in names}
     return PairState(as_of, _fetch(reduction_sql(source, as_of, settings.half_life_days), names, types))
