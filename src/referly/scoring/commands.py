@@ -236,7 +236,7 @@ def score_now(day: Any, event_files: list[Path]) -> Any:
     results.timings = {step: round(loaded, 3), **results.timings}
     clock = time.perf_counter()
     with transaction.atomic():
-        run = save_results(results, settings.digest, started_at, 0.0)
+        run = save_results(results, settings.digest, started_at)
         run.timings = {**results.timings, "write the results": round(time.perf_counter() - clock, 3)}
         run.seconds = round(sum(run.timings.values()), 3)
         run.save(update_fields=["timings", "seconds"])

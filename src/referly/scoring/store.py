@@ -156,13 +156,12 @@ def load_inputs(events: pa.Table | None = None) -> Inputs:
     )
 
 
-def save_results(results: Results, settings_hash: str, started_at: datetime, seconds: float) -> ScoreRun:
+def save_results(results: Results, settings_hash: str, started_at: datetime) -> ScoreRun:
     """One run and its tables. The caller owns the transaction."""
     run = ScoreRun.objects.create(
         as_of=results.as_of,
         settings_hash=settings_hash,
         started_at=started_at,
-        seconds=round(seconds, 3),
         timings=results.timings,
         counts={
             "pairs": results.strengths.num_rows,
