@@ -55,9 +55,13 @@ def _register() -> None:
     main.add_command(evaluate)
     main.add_command(score)
     main.add_command(actions)
+    from referly.outreach.commands import script
+    from referly.referrals.ask_commands import ask
     from referly.referrals.commands import referral
 
     main.add_command(referral)
+    main.add_command(ask)
+    main.add_command(script)
 
 
 _register()

@@ -44,8 +44,35 @@ DATASETS = Setting(
 )
 
 SCORING = Setting("REFERLY_SCORING", "", "A TOML file overriding the scoring settings (defaults.toml lists them).")
+TEMPLATES = Setting(
+    "REFERLY_TEMPLATES",
+    "",
+    "A folder of ask-script templates ({lang}/{channel}.txt, {lang}/words.toml) searched before the shipped ones.",
+)
+COMPANY_NAME = Setting(
+    "REFERLY_COMPANY_NAME", "", "Our company's name in ask scripts. Empty: taken from the owner's e-mail domain."
+)
+NO_RESPONSE_DAYS = Setting(
+    "REFERLY_NO_RESPONSE_DAYS", "21", "Days of silence after an ask before a requested referral becomes no_response."
+)
+ATTRIBUTION_DAYS = Setting(
+    "REFERLY_ATTRIBUTION_DAYS", "90", "Attribution window: how long a referral holds its target against duplicates."
+)
 
-ALL: tuple[Setting, ...] = (DATABASE_URL, DB, SECRET_KEY, DEBUG, ALLOWED_HOSTS, TIME_ZONE, DATASETS, SCORING)
+ALL: tuple[Setting, ...] = (
+    DATABASE_URL,
+    DB,
+    SECRET_KEY,
+    DEBUG,
+    ALLOWED_HOSTS,
+    TIME_ZONE,
+    DATASETS,
+    SCORING,
+    TEMPLATES,
+    COMPANY_NAME,
+    NO_RESPONSE_DAYS,
+    ATTRIBUTION_DAYS,
+)
 
 
 def datasets_dir() -> Path:

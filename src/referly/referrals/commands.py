@@ -36,24 +36,64 @@ def _open() -> None:
 
 
 @referral.command("create")
-@click.option(
-    "--action", "action_id", type=int, required=True, help="A next best action's id (referly actions --json)."
-)
+@click.option("--action", "action_id", type=int, help="A next best action's id (referly actions --json).")
+@click.option("--referrer", help="Without --action: the referrer's e-mail (a contact at a client).")
+@click.option("--target-account", help="Without --action: the target account's domain.")
+@click.option("--target-contact", help="The person to be introduced, by work e-mail.")
+@click.option("--target-name", help="Their name, to record a new person (name, work e-mail, role only).")
+@click.option("--target-title", default="", help="Their role, for a new person.")
+@click.option("--owner", help="Without --action: the teammate who owns it (e-mail).")
 @click.option("--actor", help="Your e-mail, for the audit trail.")
-@click.option("--channel", type=click.Choice(["email", "linkedin", "call"]), help="Default: the action's.")
+@click.option("--channel", type=click.Choice(["email", "linkedin", "call"]), help="Default: the action's, or email.")
+@click.option("--lang", type=click.Choice(["en", "fr"]), default="en", show_default=True, help="The script's language.")
 @database_option
-def create(action_id: int, actor: str | None, channel: str | None) -> None:
-    """Identify a referral from a next best action."""
+def create(
+    action_id: int | None,
+    referrer: str | None,
+    target_account: str | None,
+    target_contact: str | None,
+    target_name: str | None,
+    target_title: str,
+    owner: str | None,
+    actor: str | None,
+    channel: str | None,
+    lang: str,
+) -> None:
+    """Register a referral, from a next best action or from an explicit referrer and target."""
+    from referly.errors import InvalidInput
+
+    explicit = (referrer, target_account, owner)
+    if (action_id is None) == (not any(explicit)):
+        raise InvalidInput("Give either --action ID or --referrer, --target-account and --owner")
+    if action_id is None and not all(explicit):
+        raise InvalidInput("An explicit referral needs --referrer, --target-account and --owner")
     _open()
     from django.db import transaction
     from django.utils import timezone
 
-    from referly.referrals.services import create_from_action, teammate_by_email
+    from referly.referrals import services
 
+    now = timezone.now()
     with transaction.atomic():
-        made = create_from_action(action_id, teammate_by_email(actor), timezone.now(), channel)
+        who = services.teammate_by_email(actor)
+        if action_id is not None:
+            made = services.create_from_action(action_id, who, now, channel, lang)
+        else:
+            account = services.account_by_domain(target_account or "")
+            made = services.create(
+                services.contact_by_email(referrer or "", "referrer"),
+                account.pk,
+                services.target_person(account, target_contact, target_name, target_title),
+                services.teammate_by_email(owner) or who,  # type: ignore[arg-type]
+                now=now,
+                actor=who,
+                channel=channel or "email",
+                script=f"{services.SCRIPT_CHANNEL[channel or 'email']}/none/{lang}",
+            )
+    credit = f", {made.attribution}: {made.credit_note}" if made.attribution != "pending" else ""
     console.print(
-        f"Referral {made.pk} identified (version {made.version}). Next: referly referral advance {made.pk} requested"
+        f"Referral {made.pk} identified (version {made.version}{credit}). "
+        f"Next: referly referral advance {made.pk} requested"
     )
 
 
@@ -64,9 +104,16 @@ def create(action_id: int, actor: str | None, channel: str | None) -> None:
 @click.option("--actor", help="Your e-mail, for the audit trail.")
 @click.option("--version", "expected_version", type=int, help="The version you read: refused if it changed since.")
 @click.option("--consent", is_flag=True, help="The referrer confirmed the person agreed to be introduced.")
+@click.option("--override", "override_reason", default="", help="Why you ask despite a cap or cool-down (recorded).")
 @database_option
 def advance_command(
-    referral_id: int, stage: str, note: str, actor: str | None, expected_version: int | None, consent: bool
+    referral_id: int,
+    stage: str,
+    note: str,
+    actor: str | None,
+    expected_version: int | None,
+    consent: bool,
+    override_reason: str,
 ) -> None:
     """Move a referral to STAGE; forbidden moves and stale versions are refused with the reason."""
     _open()
@@ -84,9 +131,33 @@ def advance_command(
             note=note,
             expected_version=expected_version,
             consent=consent,
+            override_reason=override_reason,
         )
+        draft = moved.transitions.order_by("-at", "-id").values_list("draft", flat=True).first()
     extra = f"; opportunity {moved.opportunity_id} ({moved.attribution})" if moved.opportunity_id else ""
     console.print(f"Referral {moved.pk} is now {moved.stage} (version {moved.version}){extra}.")
+    if draft:
+        console.print("\nClose the loop: a thank-you for the referrer, ready to send:\n")
+        click.echo(draft)
+
+
+@referral.command("refresh")
+@click.option("--silence", "silence_days", type=click.IntRange(min=1), help="Days (default REFERLY_NO_RESPONSE_DAYS).")
+@database_option
+def refresh_command(silence_days: int | None) -> None:
+    """Daily upkeep: silent asks become no_response, won/lost deals move their referrals, credit is redone."""
+    _open()
+    from django.db import transaction
+    from django.utils import timezone
+
+    from referly.referrals.services import refresh
+
+    with transaction.atomic():
+        done = refresh(timezone.now(), silence_days)
+    console.print(
+        f"{done['no_response']} referral(s) moved to no_response, {done['followed_deals']} followed their deal, "
+        f"{done['credit_changes']} credit change(s)."
+    )
 
 
 def _row(r: Any) -> dict[str, Any]:
@@ -102,6 +173,9 @@ def _row(r: Any) -> dict[str, Any]:
         "owner": r.owner.email or r.owner.name,
         "channel": r.channel,
         "opportunity": r.opportunity_id,
+        "duplicate_of": r.duplicate_of_id,
+        "credit_note": r.credit_note,
+        "script": r.script_key,
         "created_at": r.created_at.isoformat(),
         "stage_changed_at": r.stage_changed_at.isoformat(),
     }
@@ -183,7 +257,9 @@ def show(referral_id: int, as_json: bool) -> None:
     row = _row(r)
     console.print(
         f"Referral {r.pk}: {row['referrer']} ({row['referrer_account']}) → {row['target_contact'] or '?'} "
-        f"({row['target_account']}), owner {row['owner']}, {r.stage}, version {r.version}, {r.attribution}"
+        f"({row['target_account']}), owner {row['owner']}, {r.stage}, version {r.version}"
     )
+    console.print(f"  credit: {r.attribution} ({r.credit_note or 'not computed'})", markup=False)
     for t in trail:
-        console.print(f"  {t['at'][:16]}  {t['from'] or 'new'} → {t['to']}  {t['actor'] or ''}  {t['note']}")
+        line = f"  {t['at'][:16]}  {t['from'] or 'new'} → {t['to']}  {t['actor'] or ''}  {t['note']}"
+        console.print(line, markup=False)

@@ -56,6 +56,7 @@ class Referral(models.Model):
     duplicate_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
     )
+    credit_note = models.TextField(blank=True, default="", help_text="Why the credit rules gave this attribution.")
     consent_confirmed_at = models.DateTimeField(
         null=True, blank=True, help_text="When the referrer confirmed the person agreed to be introduced."
     )
@@ -92,6 +93,7 @@ class ReferralTransition(models.Model):
     at = models.DateTimeField()
     actor = models.ForeignKey("crm.Teammate", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     note = models.TextField(blank=True, default="")
+    draft = models.TextField(blank=True, default="", help_text="The thank-you draft for the referrer, if any.")
 
     class Meta:
         ordering = ["referral", "at", "id"]

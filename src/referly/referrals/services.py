@@ -2,44 +2,105 @@
 
 Every change bumps the referral's version with a conditional UPDATE (compare-and-set): of two people
 advancing the same referral from the same version, the second gets a ``Conflict`` and nothing of
-theirs is written.
+theirs is written. Credit (sourced, influenced, suspected, duplicate) is derived by ``referrals.credit``
+and recomputed after every change, so it never depends on the order people clicked in.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.db.models import F
 
-from referly.crm.models import Opportunity, OpportunitySource, OpportunityStage, OpportunityStageChange, Teammate
-from referly.errors import Conflict, InvalidInput, NotFound
+from referly import config
+from referly.crm import normalise
+from referly.crm.models import (
+    Account,
+    Contact,
+    Opportunity,
+    OpportunitySource,
+    OpportunityStage,
+    OpportunityStageChange,
+    Teammate,
+)
+from referly.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from referly.referrals import credit, ledger
 from referly.referrals.lifecycle import check_transition
-from referly.referrals.models import Referral, ReferralStage, ReferralTransition
+from referly.referrals.models import AskOutcome, Referral, ReferralStage, ReferralTransition
 
 S = ReferralStage
+THANKED_AT = (S.INTRODUCED, S.OPPORTUNITY, S.WON)
+ASK_OUTCOME: dict[str, str] = {
+    S.INTRODUCED: AskOutcome.ACCEPTED,
+    S.DECLINED: AskOutcome.DECLINED,
+    S.NO_RESPONSE: AskOutcome.NO_RESPONSE,
+}
+SCRIPT_CHANNEL = {"email": "email", "linkedin": "linkedin", "call": "talking-points", "in_person": "talking-points"}
 
 
-def create_from_action(action_id: int, actor: Teammate | None, now: datetime, channel: str | None = None) -> Referral:
-    """A referral identified from a next best action: its sponsor, target, owner and channel."""
+def create_from_action(
+    action_id: int, actor: Teammate | None, now: datetime, channel: str | None = None, lang: str = "en"
+) -> Referral:
+    """A referral identified from a next best action: its sponsor, target, owner, channel and script."""
+    from referly.outreach.scripts import script_key
     from referly.scoring.models import NextBestAction
 
-    try:
-        action = NextBestAction.objects.select_related("sponsor").get(pk=action_id)
-    except NextBestAction.DoesNotExist:
-        raise NotFound(f"No next best action with id {action_id} (see `referly actions`)") from None
+    action = NextBestAction.objects.select_related("sponsor", "target_contact", "owner").filter(pk=action_id).first()
+    if action is None:
+        raise NotFound(f"No next best action with id {action_id} (see `referly actions`)")
+    chosen = channel or action.channel
+    chosen = chosen if chosen in SCRIPT_CHANNEL else "email"
+    return create(
+        action.sponsor,
+        action.target_account_id,
+        action.target_contact,
+        action.owner,
+        now=now,
+        actor=actor,
+        channel=chosen,
+        script=script_key(SCRIPT_CHANNEL[chosen], action.components.get("moment"), lang),
+        note=f"From next best action {action_id}",
+    )
+
+
+def create(
+    referrer: Contact,
+    target_account_id: int,
+    target: Contact | None,
+    owner: Teammate,
+    *,
+    now: datetime,
+    actor: Teammate | None,
+    channel: str = "email",
+    script: str = "",
+    note: str = "",
+) -> Referral:
+    """Register a referral; refuses a referrer or target who must not be contacted."""
+    if referrer.do_not_contact or referrer.opted_out_of_asks:
+        raise NotPermitted(f"{referrer.name} must not be asked for referrals (do-not-contact or opted out)")
+    if target is not None and target.do_not_contact:
+        raise NotPermitted(f"{target.name} is marked do-not-contact: they cannot be referred")
+    if target is not None and target.account_id != target_account_id:
+        raise InvalidInput(f"target contact: {target.name} does not work at the target account")
+    if referrer.account_id == target_account_id:
+        raise InvalidInput("target: a referral must name another account than the referrer's")
+    if channel not in SCRIPT_CHANNEL:
+        raise InvalidInput(f"channel: {channel!r} is not one of {', '.join(SCRIPT_CHANNEL)}")
     referral = Referral.objects.create(
-        referrer_contact_id=action.sponsor_id,
-        referrer_account_id=action.sponsor_account_id,
-        target_account_id=action.target_account_id,
-        target_contact_id=action.target_contact_id,
-        owner_id=action.owner_id,
-        channel={"call": "call", "linkedin": "linkedin"}.get(channel or action.channel, "email"),
+        referrer_contact=referrer,
+        referrer_account_id=referrer.account_id,
+        target_account_id=target_account_id,
+        target_contact=target,
+        owner=owner,
+        channel=channel,
+        script_key=script,
         created_at=now,
         stage_changed_at=now,
     )
-    ReferralTransition.objects.create(
-        referral=referral, to_stage=S.IDENTIFIED, at=now, actor=actor, note=f"From next best action {action_id}"
-    )
+    ReferralTransition.objects.create(referral=referral, to_stage=S.IDENTIFIED, at=now, actor=actor, note=note)
+    recompute_credit()
+    referral.refresh_from_db()
     return referral
 
 
@@ -52,12 +113,28 @@ def advance(
     note: str = "",
     expected_version: int | None = None,
     consent: bool = False,
+    override_reason: str = "",
 ) -> Referral:
-    """Move a referral to ``stage``, or raise: ``NotFound``, ``Conflict`` (forbidden move, stale version)."""
-    try:
-        referral = Referral.objects.get(pk=referral_id)
-    except Referral.DoesNotExist:
-        raise NotFound(f"No referral with id {referral_id}") from None
+    """Move a referral to ``stage``, or raise: ``NotFound``, ``Conflict`` (forbidden move, stale version),
+    ``NotPermitted`` (asking the referrer would break a cap or cool-down and no override reason is given)."""
+    with transaction.atomic():  # a refusal half-way (the ask cap) leaves nothing behind
+        return _advance(referral_id, stage, actor, now, note, expected_version, consent, override_reason)
+
+
+def _advance(
+    referral_id: int,
+    stage: str,
+    actor: Teammate | None,
+    now: datetime,
+    note: str,
+    expected_version: int | None,
+    consent: bool,
+    override_reason: str,
+) -> Referral:
+    referral = Referral.objects.select_related("referrer_contact").filter(pk=referral_id).first()
+    if referral is None:
+        raise NotFound(f"No referral with id {referral_id}")
+    previous = referral.stage
     version = referral.version if expected_version is None else expected_version
     if version != referral.version:
         raise Conflict(_stale(referral_id, version, referral.version))
@@ -71,18 +148,50 @@ def advance(
             )
         if referral.consent_confirmed_at is None:
             changes["consent_confirmed_at"] = now
-    if stage == S.OPPORTUNITY and referral.opportunity_id is None:
-        changes["opportunity_id"] = _open_opportunity(referral, now).pk
     moved = Referral.objects.filter(pk=referral_id, version=version).update(**changes)
     if moved == 0:  # someone else changed it between our read and our write
         raise Conflict(_stale(referral_id, version, Referral.objects.get(pk=referral_id).version))
-    ReferralTransition.objects.create(
-        referral_id=referral_id, from_stage=referral.stage, to_stage=stage, at=now, actor=actor, note=note
-    )
+    if stage == S.REQUESTED:
+        ledger.record_ask(
+            referral.referrer_contact_id,
+            asked_by=actor or referral.owner,
+            now=now,
+            override_reason=override_reason,
+            referral_id=referral_id,
+        )
+    if stage in ASK_OUTCOME:
+        ledger.settle_for_referral(referral_id, ASK_OUTCOME[stage], now)
+    if stage == S.OPPORTUNITY and referral.opportunity_id is None:
+        Referral.objects.filter(pk=referral_id).update(opportunity_id=_open_opportunity(referral, now).pk)
     referral.refresh_from_db()
     if stage in (S.WON, S.LOST) and referral.opportunity_id:
         _close_opportunity(referral.opportunity_id, stage, now)
+    ReferralTransition.objects.create(
+        referral_id=referral_id,
+        from_stage=previous,
+        to_stage=stage,
+        at=now,
+        actor=actor,
+        note=note,
+        draft=thank_you(referral_id, stage) if stage in THANKED_AT else "",
+    )
+    recompute_credit()
+    referral.refresh_from_db()
     return referral
+
+
+def thank_you(referral_id: int, stage: str) -> str:
+    """The close-the-loop note for the referrer, in the language of the referral's script."""
+    from referly.outreach import context
+    from referly.outreach.scripts import render
+
+    key = Referral.objects.values_list("script_key", flat=True).get(pk=referral_id)
+    lang = key.rsplit("/", 1)[-1] if key.count("/") == 2 else "en"
+    try:
+        filled = context.for_referral(referral_id, stage)
+        return render("thank-you", lang if lang in ("en", "fr") else "en", filled).text()
+    except InvalidInput as exc:  # a broken custom template must not block the referral itself
+        return f"(No thank-you draft: {exc})"
 
 
 def _stale(referral_id: int, expected: int, current: int) -> str:
@@ -93,33 +202,31 @@ def _stale(referral_id: int, expected: int, current: int) -> str:
 
 
 def _open_opportunity(referral: Referral, now: datetime) -> Opportunity:
-    """Reaching opportunity creates the deal, sourced by the referral and naming its referrer."""
+    """Reaching opportunity links the open deal at the target, or creates one naming the referrer."""
     open_deal = (
         Opportunity.objects.filter(account_id=referral.target_account_id)
         .exclude(stage__in=[OpportunityStage.WON, OpportunityStage.LOST])
-        .order_by("created_on")
+        .order_by("created_on", "id")
         .first()
     )
-    if open_deal is not None:  # the account was already in our pipeline: link it, credit stays influenced
+    if open_deal is not None:  # the account was already in our pipeline: link it (the credit rules say influenced)
         if not open_deal.referring_contact_id:
             Opportunity.objects.filter(pk=open_deal.pk).update(
                 referring_contact_id=referral.referrer_contact_id, referring_account_id=referral.referrer_account_id
             )
-        Referral.objects.filter(pk=referral.pk).update(attribution="influenced")
         return open_deal
     deal = Opportunity.objects.create(
         account_id=referral.target_account_id,
         name=f"{referral.target_account.name} (referred by {referral.referrer_account.name})",
         stage=OpportunityStage.QUALIFICATION,
         source=OpportunitySource.REFERRAL,
-        source_detail="Referly referral",
+        source_detail=f"Referly referral {referral.pk}",
         owner_id=referral.owner_id,
         created_on=now.date(),
         referring_contact_id=referral.referrer_contact_id,
         referring_account_id=referral.referrer_account_id,
     )
     OpportunityStageChange.objects.create(opportunity=deal, stage=deal.stage, changed_at=now)
-    Referral.objects.filter(pk=referral.pk).update(attribution="sourced")
     return deal
 
 
@@ -131,10 +238,132 @@ def _close_opportunity(opportunity_id: int, stage: str, now: datetime) -> None:
         OpportunityStageChange.objects.create(opportunity=deal, stage=target, changed_at=now)
 
 
+def recompute_credit(window_days: int | None = None) -> int:
+    """Apply the credit rules to every referral; returns how many changed."""
+    window = window_days if window_days is not None else _int_setting(config.ATTRIBUTION_DAYS)
+    rows = list(
+        Referral.objects.values(
+            "id",
+            "created_at",
+            "target_account_id",
+            "target_contact__email",
+            "stage",
+            "stage_changed_at",
+            "consent_confirmed_at",
+            "opportunity_id",
+            "attribution",
+            "duplicate_of_id",
+            "credit_note",
+        )
+    )
+    registrations = [
+        credit.Registration(
+            r["id"],
+            r["created_at"],
+            r["target_account_id"],
+            r["target_contact__email"],
+            r["stage_changed_at"] if _ended_unintroduced(r["stage"], r["consent_confirmed_at"]) else None,
+            r["opportunity_id"],
+        )
+        for r in rows
+    ]
+    targets = {r["target_account_id"] for r in rows}
+    deals = [
+        credit.Deal(*d)
+        for d in Opportunity.objects.filter(account_id__in=targets).values_list(
+            "id", "account_id", "created_on", "closed_on", "stage", "source"
+        )
+    ]
+    assigned = credit.assign(registrations, deals, window)
+    changed = []
+    for r in rows:
+        new = assigned[r["id"]]
+        if (r["attribution"], r["duplicate_of_id"], r["opportunity_id"], r["credit_note"]) != (
+            new.attribution,
+            new.duplicate_of,
+            new.opportunity_id,
+            new.reason,
+        ):
+            changed.append(
+                Referral(
+                    pk=r["id"],
+                    attribution=new.attribution,
+                    duplicate_of_id=new.duplicate_of,
+                    opportunity_id=new.opportunity_id,
+                    credit_note=new.reason,
+                )
+            )
+    Referral.objects.bulk_update(changed, ["attribution", "duplicate_of", "opportunity", "credit_note"], batch_size=500)
+    return len(changed)
+
+
+def _ended_unintroduced(stage: str, consent_at: datetime | None) -> bool:
+    return stage in (S.DECLINED, S.NO_RESPONSE) or (stage == S.WITHDRAWN and consent_at is None)
+
+
+def refresh(now: datetime, silence_days: int | None = None) -> dict[str, int]:
+    """The daily sweep: silent asks become no_response, closed deals move their referrals, credit is redone."""
+    days = silence_days if silence_days is not None else _int_setting(config.NO_RESPONSE_DAYS)
+    silent = Referral.objects.filter(stage=S.REQUESTED, stage_changed_at__lte=now - timedelta(days=days))
+    expired = 0
+    for referral_id in silent.values_list("id", flat=True):
+        advance(referral_id, S.NO_RESPONSE, actor=None, now=now, note=f"No answer in {days} days")
+        expired += 1
+    followed = 0
+    closed = Referral.objects.filter(
+        stage=S.OPPORTUNITY, opportunity__stage__in=[OpportunityStage.WON, OpportunityStage.LOST]
+    )
+    for referral_id, deal_stage in closed.values_list("id", "opportunity__stage"):
+        advance(referral_id, deal_stage, actor=None, now=now, note=f"The deal was {deal_stage} in the CRM")
+        followed += 1
+    return {"no_response": expired, "followed_deals": followed, "credit_changes": recompute_credit()}
+
+
+def _int_setting(setting: config.Setting) -> int:
+    try:
+        value = int(setting.value())
+    except ValueError:
+        raise InvalidInput(f"{setting.name} must be a whole number of days, not {setting.value()!r}") from None
+    if value < 1:
+        raise InvalidInput(f"{setting.name} must be at least 1 day")
+    return value
+
+
 def teammate_by_email(email: str | None) -> Teammate | None:
     if not email:
         return None
-    found = Teammate.objects.filter(email=email.strip().lower()).first()
+    found = Teammate.objects.filter(email=normalise.email(email)).first()
     if found is None:
         raise InvalidInput(f"No teammate with the e-mail {email}")
+    return found
+
+
+def contact_by_email(email: str, what: str = "contact") -> Contact:
+    found = Contact.objects.filter(email=normalise.email(email)).first()
+    if found is None:
+        raise NotFound(f"{what}: no contact with the e-mail {email}")
+    return found
+
+
+def target_person(account: Account, email: str | None, name: str | None, title: str = "") -> Contact | None:
+    """The person to introduce: an existing contact, or a new one holding only name, work e-mail and role."""
+    if not email:
+        if name:
+            raise InvalidInput("target contact: a new person needs their work e-mail (--target-contact)")
+        return None
+    found = Contact.objects.filter(email=normalise.email(email)).first()
+    if found is not None:
+        return found
+    if not name:
+        raise NotFound(f"target contact: no contact with the e-mail {email} (give --target-name to record them)")
+    first, _, last = name.strip().partition(" ")
+    from referly.crm.services import add_record
+
+    return add_record(Contact(account=account, first_name=first, last_name=last, email=email, title=title))
+
+
+def account_by_domain(domain: str) -> Account:
+    found = Account.objects.filter(domain=normalise.domain(domain)).first()
+    if found is None:
+        raise NotFound(f"target account: no account with the domain {domain}")
     return found

@@ -52,6 +52,7 @@ class MomentRule:
 class GateSettings:
     detractor_max_score: int = 6
     asks_per_quarter: int = 2
+    account_asks_per_quarter: int = 4
     cooldown_days: int = 90
     escalation_days: int = 180
 

@@ -26,6 +26,10 @@ def gate_reasons(con: duckdb.DuckDBPyConnection, today: int, gates: GateSettings
                    bool_or(kind = 'churn_risk' AND (resolved_day IS NULL OR resolved_day > {today})) AS churn_risk
             FROM signals WHERE day <= {today} GROUP BY account_id
         ),
+        account_asks AS (
+            SELECT account_id, count(*) AS asks_quarter FROM asks
+            WHERE asked_ts > {now - 91 * DAY} AND asked_ts <= {now} GROUP BY account_id
+        ),
         recent_asks AS (
             SELECT contact_id,
                    count(*) FILTER (WHERE asked_ts > {now - 91 * DAY}) AS asks_quarter,
@@ -42,6 +46,8 @@ def gate_reasons(con: duckdb.DuckDBPyConnection, today: int, gates: GateSettings
                 CASE WHEN r.churn_risk THEN 'churn risk at the account' END,
                 CASE WHEN a.asks_quarter >= {gates.asks_per_quarter}
                      THEN 'asked ' || a.asks_quarter || ' times in the last quarter' END,
+                CASE WHEN aa.asks_quarter >= {gates.account_asks_per_quarter}
+                     THEN 'account asked ' || aa.asks_quarter || ' times in the last quarter' END,
                 CASE WHEN a.cooling THEN 'declined an ask in the last {gates.cooldown_days} days' END
             ], lambda x: x IS NOT NULL) AS reasons,
             n.score <= {gates.detractor_max_score} AS detractor
@@ -49,6 +55,7 @@ def gate_reasons(con: duckdb.DuckDBPyConnection, today: int, gates: GateSettings
             LEFT JOIN latest_nps n ON n.contact_id = c.id
             LEFT JOIN account_risk r ON r.account_id = c.account_id
             LEFT JOIN recent_asks a ON a.contact_id = c.id
+            LEFT JOIN account_asks aa ON aa.account_id = c.account_id
         )
         SELECT * FROM reasons WHERE len(reasons) > 0
         """

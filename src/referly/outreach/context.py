@@ -1,0 +1,122 @@
+"""What a script is filled with: read from a next best action or a referral (the database edge)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q
+
+from referly import config
+from referly.crm.models import Account, Contact, Employment, Signal, Teammate
+from referly.errors import NotFound
+
+
+def for_action(action_id: int) -> dict[str, Any]:
+    """The context of a next best action: sponsor, target, path, moment and the sponsor's result."""
+    from referly.scoring.models import NextBestAction
+
+    action = (
+        NextBestAction.objects.select_related("sponsor", "sponsor_account", "target_account", "target_contact", "owner")
+        .filter(pk=action_id)
+        .first()
+    )
+    if action is None:
+        raise NotFound(f"No next best action with id {action_id} (see `referly actions`)")
+    parts = action.components
+    return people(
+        action.sponsor,
+        action.sponsor_account,
+        action.target_contact,
+        action.target_account,
+        action.owner,
+        moment=parts.get("moment"),
+        tie_kind=parts.get("tie_kind"),
+    )
+
+
+def for_referral(referral_id: int, stage: str | None = None) -> dict[str, Any]:
+    from referly.referrals.models import Referral
+
+    referral = (
+        Referral.objects.select_related("referrer_contact", "referrer_account", "target_account", "target_contact")
+        .select_related("owner")
+        .filter(pk=referral_id)
+        .first()
+    )
+    if referral is None:
+        raise NotFound(f"No referral with id {referral_id}")
+    moment = referral.script_key.split("/")[1] if referral.script_key.count("/") == 2 else None
+    return people(
+        referral.referrer_contact,
+        referral.referrer_account,
+        referral.target_contact,
+        referral.target_account,
+        referral.owner,
+        moment=None if moment == "none" else moment,
+        tie_kind=None,
+        stage=stage or referral.stage,
+    )
+
+
+def people(
+    sponsor: Contact,
+    sponsor_account: Account,
+    target: Contact | None,
+    target_account: Account,
+    owner: Teammate,
+    *,
+    moment: str | None,
+    tie_kind: str | None,
+    stage: str | None = None,
+) -> dict[str, Any]:
+    target_name = target.name if target is not None else f"the right person at {target_account.name}"
+    return {
+        "sponsor_name": sponsor.name,
+        "sponsor_first_name": sponsor.first_name or sponsor.name,
+        "sponsor_account": sponsor_account.name,
+        "target_name": target_name,
+        "target_first_name": (target.first_name if target is not None else "") or target_name,
+        "target_title": target.title if target is not None else "",
+        "target_account": target_account.name,
+        "target_industry": target_account.industry,
+        "same_industry": bool(target_account.industry) and target_account.industry == sponsor_account.industry,
+        "owner_name": owner.name,
+        "our_company": our_company(owner),
+        "moment": moment or "",
+        "tie_kind": tie_kind or "",
+        "shared_employer": shared_employer(sponsor, target) if tie_kind == "former_colleagues" else "",
+        "result": measured_result(sponsor_account, sponsor),
+        "stage": stage or "",
+    }
+
+
+def our_company(owner: Teammate) -> str:
+    named = config.COMPANY_NAME.value().strip()
+    if named or not owner.email:
+        return named
+    return owner.email.rsplit("@", 1)[-1].split(".")[0].replace("-", " ").title()
+
+
+def shared_employer(sponsor: Contact, target: Contact | None) -> str:
+    if target is None:
+        return ""
+    theirs = set(Employment.objects.filter(contact=target).values_list("company_key", flat=True))
+    mine = Employment.objects.filter(contact=sponsor, company_key__in=theirs).order_by("-started_on").first()
+    return mine.company_name if mine is not None else ""
+
+
+def measured_result(account: Account, contact: Contact) -> str:
+    """The latest measured success on record for the sponsor or their account, as a phrase; "" if none."""
+    signal = (
+        Signal.objects.filter(Q(contact__isnull=True) | Q(contact=contact), account=account, kind="measured_success")
+        .order_by("-occurred_on", "-id")
+        .first()
+    )
+    if signal is None:
+        return ""
+    if signal.detail:
+        text = signal.detail.strip().rstrip(".")
+        return text[:1].lower() + text[1:] if text[1:2].islower() else text
+    if signal.metric and signal.value is not None:
+        return f"{signal.metric}: {signal.value.normalize():f} {signal.unit}".strip()
+    return ""
