@@ -55,7 +55,11 @@ def _register() -> None:
     main.add_command(evaluate)
     main.add_command(score)
     main.add_command(actions)
+    from referly.crm.privacy_commands import export_person, forget
     from referly.outreach.commands import script
+
+    main.add_command(forget)
+    main.add_command(export_person)
     from referly.referrals.ask_commands import ask
     from referly.referrals.commands import referral
 

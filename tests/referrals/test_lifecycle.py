@@ -112,17 +112,76 @@ def test_from_the_top_action_to_a_won_deal_on_the_command_line(cli: Callable[...
     assert cli("demo-data", "--scale", "tiny", "--seed", "3", "--until", "2026-11-01").exit_code == 0
     assert cli("score", "--as-of", "2026-11-01").exit_code == 0
     top = json.loads(cli("actions", "--json", "--limit", "1").output)[0]
-    assert cli("referral", "create", "--action", str(top["id"])).exit_code == 0
+    script = cli("script", str(top["id"]), "--channel", "email", "--lang", "fr")
+    assert script.exit_code == 0 and script.output.startswith("Subject: ")
+    assert f"Bonjour {top['sponsor'].split()[0]}," in script.output and top["target_contact"] in script.output
+    assert cli("referral", "create", "--action", str(top["id"]), "--lang", "fr").exit_code == 0
     made = json.loads(cli("referral", "list", "--json", "--limit", "1").output)[0]
     rid = str(made["id"])
     assert made["stage"] == "identified" and made["target_account"] == top["target_account"]
+    assert made["script"].startswith(("email/", "linkedin/", "talking-points/")) and made["script"].endswith("/fr")
     refused = cli("referral", "advance", rid, "won")
     assert refused.exit_code == 4 and "cannot go from identified to won" in refused.output
     for step in (["requested"], ["introduced", "--consent"], ["opportunity"], ["won", "--version", "4"]):
         result = cli("referral", "advance", rid, *step)
         assert result.exit_code == 0, result.output
+    assert "Close the loop" in result.output and "Subject: Merci" in result.output
     shown = json.loads(cli("referral", "show", rid, "--json").output)
     assert shown["stage"] == "won" and shown["attribution"] == "sourced"
+    asks = json.loads(cli("ask", "list", "--json", "--limit", "1").output)
+    assert asks[0]["referral"] == shown["id"] and asks[0]["outcome"] == "accepted"
     assert [t["to"] for t in shown["transitions"]] == ["identified", "requested", "introduced", "opportunity", "won"]
     deal = Opportunity.objects.get(pk=shown["opportunity"])
     assert deal.stage == "won" and deal.referring_contact.name == top["sponsor"]
+
+
+@pytest.mark.django_db
+def test_an_explicit_referral_records_a_new_person_with_minimal_data(cli: Callable[..., Result]) -> None:
+    owner = make_teammate("Alice Martin")
+    sponsor = make_contact(make_account(lifecycle="client"))
+    target = make_account("Target Co", domain="target.example")
+    both = cli("referral", "create", "--action", "1", "--referrer", sponsor.email or "")
+    assert both.exit_code == 2 and "Give either --action ID or" in both.output
+    missing = cli(
+        "referral",
+        "create",
+        "--referrer",
+        sponsor.email or "",
+        "--target-account",
+        "target.example",
+        "--owner",
+        owner.email or "",
+        "--target-contact",
+        "omar@target.example",
+    )
+    assert missing.exit_code == 3 and "give --target-name" in missing.output
+    made = cli(
+        "referral",
+        "create",
+        "--referrer",
+        sponsor.email or "",
+        "--target-account",
+        "https://target.example/",
+        "--owner",
+        owner.email or "",
+        "--target-contact",
+        "Omar@Target.example",
+        "--target-name",
+        "Omar Haddad",
+        "--target-title",
+        "COO",
+        "--channel",
+        "call",
+    )
+    assert made.exit_code == 0, made.output
+    referral = Referral.objects.select_related("target_contact").get()
+    person = referral.target_contact
+    assert person is not None and referral.target_account == target
+    assert (person.first_name, person.last_name, person.email, person.title, person.phone) == (
+        "Omar",
+        "Haddad",
+        "omar@target.example",
+        "COO",
+        "",
+    )
+    assert (referral.channel, referral.script_key) == ("call", "talking-points/none/en")

@@ -104,6 +104,9 @@ def merge(kind: str, keep_id: int, other_id: int, *, now: datetime, reason: str 
     other.delete()
     if blanks:
         keep.save(update_fields=blanks)
+    from referly.referrals.services import recompute_credit
+
+    recompute_credit()  # two referrals may now name one target: the credit rules decide again
     return Merge.objects.create(
         kind=kind,
         kept_id=keep_id,

@@ -31,10 +31,10 @@ from referly.referrals.models import AskOutcome, Referral, ReferralStage, Referr
 
 S = ReferralStage
 THANKED_AT = (S.INTRODUCED, S.OPPORTUNITY, S.WON)
-ASK_OUTCOME: dict[str, str] = {
-    S.INTRODUCED: AskOutcome.ACCEPTED,
-    S.DECLINED: AskOutcome.DECLINED,
-    S.NO_RESPONSE: AskOutcome.NO_RESPONSE,
+ASK_OUTCOME: dict[str, str] = {  # plain strings: an enum member does not hash like its value
+    S.INTRODUCED.value: AskOutcome.ACCEPTED.value,
+    S.DECLINED.value: AskOutcome.DECLINED.value,
+    S.NO_RESPONSE.value: AskOutcome.NO_RESPONSE.value,
 }
 SCRIPT_CHANNEL = {"email": "email", "linkedin": "linkedin", "call": "talking-points", "in_person": "talking-points"}
 

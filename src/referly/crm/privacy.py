@@ -1,0 +1,196 @@
+"""A person's data: everything we hold about them (export) and erasing it (forget).
+
+``forget`` keeps the rows that counts are made of (the contact, their interactions, asks, referrals,
+signals, deals) but erases what identifies the person: name, e-mail, phone, title and external id on
+the contact; their employment history and network ties (deleted); every mention of their name,
+e-mail or phone in any text or JSON column of any table (replaced by ``[erased]``); merge snapshots
+of records merged into them; and score rows computed about them (the next scoring run recomputes
+what remains). The contact is then marked do-not-contact and opted out, so nothing asks them again.
+On SQLite the erased bytes are overwritten on disk (secure delete, then the write-ahead log is
+truncated); on PostgreSQL the touched tables are vacuumed after the commit.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+from django.apps import apps
+from django.db import connection, models
+from django.db.models import Q, TextField
+from django.db.models.functions import Cast
+
+from referly.crm import normalise
+from referly.crm.models import Connection, Contact, Employment, Interaction, InteractionKind, Merge, Signal
+from referly.errors import NotFound
+
+ERASED = "[erased]"
+APPS = ("crm", "referrals", "reports", "scoring")
+
+
+def find_person(email: str) -> Contact:
+    found = Contact.objects.select_related("account").filter(email=normalise.email(email)).first()
+    if found is None:
+        raise NotFound(f"No contact with the e-mail {email}")
+    return found
+
+
+def identifiers(person: Contact) -> list[str]:
+    """The strings that identify the person, longest first (so a name inside an e-mail goes with it)."""
+    found = {person.email or "", person.phone.strip()}
+    full = f"{person.first_name} {person.last_name}".strip()
+    if person.first_name and person.last_name:
+        found |= {full, f"{person.last_name}, {person.first_name}", f"{person.last_name} {person.first_name}"}
+    if person.external_id and "@" in person.external_id:
+        found.add(person.external_id)
+    return sorted((s for s in found if len(s) >= 4), key=len, reverse=True)
+
+
+def forget(email: str, now: datetime) -> dict[str, int]:
+    """Erase the person with this e-mail; returns how many rows were erased, deleted or scrubbed."""
+    person = find_person(email)
+    words = identifiers(person)
+    if connection.vendor == "sqlite":
+        connection.cursor().execute("PRAGMA secure_delete = ON")
+    done: dict[str, int] = {}
+    done["employments deleted"] = Employment.objects.filter(contact=person).delete()[0]
+    done["ties deleted"] = Connection.objects.filter(Q(from_contact=person) | Q(to_contact=person)).delete()[0]
+    done["scores deleted"] = _delete_scores(person.pk)
+    done["merge snapshots erased"] = Merge.objects.filter(kind="contacts", kept_id=person.pk).update(
+        merged_record={"erased": True}
+    )
+    Contact.objects.filter(pk=person.pk).update(
+        first_name="",
+        last_name="",
+        email=None,
+        phone="",
+        title="",
+        external_id=f"erased-{person.pk}" if person.external_id else person.external_id,
+        do_not_contact=True,
+        opted_out_of_asks=True,
+        erased_at=now,
+    )
+    done["mentions scrubbed"] = _scrub(words)
+    return done
+
+
+def after_commit_cleanup() -> None:
+    """Overwrite what the database keeps of erased values outside the live rows."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        elif connection.vendor == "postgresql":
+            for model in _models():
+                cursor.execute(f'VACUUM "{model._meta.db_table}"')
+
+
+def _models() -> list[type[models.Model]]:
+    return [m for label in APPS for m in apps.get_app_config(label).get_models()]
+
+
+def _delete_scores(contact_id: int) -> int:
+    from referly.scoring.models import NextBestAction, RelationshipStrength, SponsorScore
+
+    deleted = RelationshipStrength.objects.filter(contact_id=contact_id).delete()[0]
+    deleted += SponsorScore.objects.filter(contact_id=contact_id).delete()[0]
+    gone = NextBestAction.objects.filter(Q(sponsor_id=contact_id) | Q(target_contact_id=contact_id)).delete()
+    return deleted + gone[0]
+
+
+def _scrub(words: list[str]) -> int:
+    """Replace every mention of ``words`` in every text and JSON column of every Referly table."""
+    if not words:
+        return 0
+    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    scrubbed = 0
+    for model in _models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, models.JSONField):
+                scrubbed += _scrub_json(model, field.name, words, pattern)
+            elif isinstance(field, (models.CharField, models.TextField)) and not field.choices:
+                scrubbed += _scrub_text(model, field.name, words, pattern)
+    return scrubbed
+
+
+def _scrub_text(model: type[models.Model], name: str, words: list[str], pattern: re.Pattern[str]) -> int:
+    query = Q()
+    for word in words:
+        query |= Q(**{f"{name}__icontains": word})
+    rows = list(model._default_manager.filter(query).values_list("pk", name))
+    for pk, value in rows:
+        model._default_manager.filter(pk=pk).update(**{name: pattern.sub(ERASED, value)})
+    return len(rows)
+
+
+def _scrub_json(model: type[models.Model], name: str, words: list[str], pattern: re.Pattern[str]) -> int:
+    query = Q()
+    for word in words:  # JSON text may hold the word as it is or with its non-ASCII letters escaped
+        for form in {word, json.dumps(word)[1:-1]}:
+            query |= Q(as_text__icontains=form)
+    rows = list(model._default_manager.annotate(as_text=Cast(name, TextField())).filter(query).values_list("pk", name))
+    for pk, value in rows:
+        model._default_manager.filter(pk=pk).update(**{name: _scrub_value(value, pattern)})
+    return len(rows)
+
+
+def _scrub_value(value: Any, pattern: re.Pattern[str]) -> Any:
+    if isinstance(value, str):
+        return pattern.sub(ERASED, value)
+    if isinstance(value, list):
+        return [_scrub_value(v, pattern) for v in value]
+    if isinstance(value, dict):
+        return {pattern.sub(ERASED, k): _scrub_value(v, pattern) for k, v in value.items()}
+    return value
+
+
+def export_person(email: str) -> dict[str, Any]:
+    """Everything held about the person, as JSON-ready data."""
+    from referly.referrals.models import Ask, Referral
+
+    person = find_person(email)
+    fields = ("first_name", "last_name", "email", "phone", "title", "seniority", "role", "source_system")
+    referrals = Referral.objects.filter(Q(referrer_contact=person) | Q(target_contact=person)).select_related(
+        "referrer_account", "target_account"
+    )
+    return {
+        "contact": {
+            "id": person.pk,
+            **{f: getattr(person, f) for f in fields},
+            "external_id": person.external_id,
+            "account": person.account.name,
+            "do_not_contact": person.do_not_contact,
+            "opted_out_of_asks": person.opted_out_of_asks,
+        },
+        "employments": list(
+            Employment.objects.filter(contact=person).values("company_name", "title", "started_on", "ended_on")
+        ),
+        "ties": list(
+            Connection.objects.filter(Q(from_contact=person) | Q(to_contact=person)).values(
+                "kind", "provenance", "confidence", "since"
+            )
+        ),
+        "interactions": [
+            {"teammate": teammate, "kind": InteractionKind(kind).label, "at": at}
+            for teammate, kind, at in Interaction.objects.filter(contact=person)
+            .order_by("occurred_at")
+            .values_list("teammate__name", "kind", "occurred_at")
+        ],
+        "signals": list(
+            Signal.objects.filter(contact=person).values("kind", "occurred_on", "nps_score", "metric", "detail")
+        ),
+        "asks": list(Ask.objects.filter(contact=person).values("kind", "asked_at", "outcome", "override_reason")),
+        "referrals": [
+            {
+                "id": r.pk,
+                "as": "referrer" if r.referrer_contact_id == person.pk else "referred person",
+                "from_account": r.referrer_account.name,
+                "to_account": r.target_account.name,
+                "stage": r.stage,
+                "created_at": r.created_at,
+                "consent_confirmed_at": r.consent_confirmed_at,
+            }
+            for r in referrals
+        ],
+    }

@@ -1,0 +1,59 @@
+"""`referly forget EMAIL` and `referly export-person EMAIL`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from referly.terminal import console, database_option
+
+
+@click.command("forget")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@database_option
+def forget(email: str, yes: bool) -> None:
+    """Erase a person's personal data everywhere, keeping anonymised counts. Cannot be undone."""
+    from referly.database import open_database
+
+    open_database()
+    from django.db import transaction
+    from django.utils import timezone
+
+    from referly.crm import privacy
+
+    person = privacy.find_person(email)
+    if not yes:
+        click.confirm(f"Erase {person.name} ({email}) for good?", abort=True)
+    with transaction.atomic():
+        done = privacy.forget(email, timezone.now())
+    privacy.after_commit_cleanup()
+    summary = ", ".join(f"{count} {what}" for what, count in done.items())
+    console.print(f"Erased contact {person.pk}: {summary}.", markup=False)
+
+
+@click.command("export-person")
+@click.argument("email")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (default: print).")
+@database_option
+def export_person(email: str, out: Path | None) -> None:
+    """Everything held about a person, as JSON (a subject access request)."""
+    from referly.database import open_database
+
+    open_database()
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from referly.crm.privacy import export_person as export
+    from referly.errors import Unavailable
+
+    text = json.dumps(export(email), cls=DjangoJSONEncoder, indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise Unavailable(f"Cannot write {out}: {exc.strerror}") from None
+    console.print(f"Wrote {out}.", markup=False)
