@@ -60,6 +60,24 @@ def run_referly(tmp_path: Path) -> RunCli:
 
 
 @pytest.fixture
+def scratch_database(tmp_path: Path) -> Any:
+    """A database of its own for processes started by the test: a SQLite file, or a fresh PostgreSQL one."""
+    if not on_postgres():
+        yield {"REFERLY_DB": str(tmp_path / "scratch.db")}
+        return
+    import psycopg
+
+    base = os.environ["REFERLY_DATABASE_URL"].rsplit("/", 1)[0]
+    name = f"referly_scratch_{os.getpid()}"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        admin.execute(f"CREATE DATABASE {name}")
+    yield {"REFERLY_DATABASE_URL": f"{base}/{name}"}
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
 def datasets() -> Path:
     """The shared public datasets (REFERLY_DATASETS, default ../shared/datasets from the repository)."""
     configured = os.environ.get("REFERLY_DATASETS")
