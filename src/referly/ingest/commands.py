@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from referly.errors import Conflict, InvalidInput
 from referly.terminal import console, database_option
@@ -187,11 +188,20 @@ def demo(scale: str, seed: int, db_path: Path | None, no_serve: bool) -> None:
     top = NextBestAction.objects.filter(run=run).select_related(
         "sponsor", "sponsor_account", "target_account", "target_contact", "owner"
     )
-    print_actions(run, list(top.order_by("rank")[:5]))
-    console.print("See them all with `referly actions --db referly-demo.db --limit 50`.")
-    console.print(
-        "[bold]Not built yet:[/] ask scripts and referral tracking commands, reports and the dashboard. "
-        "The data above is ready for them."
-    )
+    best = list(top.order_by("rank")[:5])
+    print_actions(run, best)
+    where = f" --db {db_path or DEMO_DB}" if db_path is not None or not os.environ.get(config.DATABASE_URL.name) else ""
+    first = best[0].pk if best else "ACTION_ID"
+    console.print("\n[bold]Next[/], as a rep would:", highlight=False)
+    steps = Table.grid(padding=(0, 3))
+    for command, meaning in (
+        (f"referly actions{where} --limit 50", "all suggestions, explained"),
+        (f"referly script {first}{where} --lang fr", "the ask, ready to send (--channel email, linkedin, ...)"),
+        (f"referly referral create --action {first}{where}", "track it: requested, introduced, ... won"),
+        (f"referly referral list{where}", "the demo's referral history and its credit"),
+    ):
+        steps.add_row(Text(f"  {command}"), Text(meaning))
+    console.print(steps)
+    console.print("[bold]Not built yet:[/] reports and the dashboard. The data above is ready for them.")
     if not no_serve:
         console.print("Nothing to serve yet: the dashboard is not built. Explore the data with any SQLite tool.")

@@ -60,6 +60,9 @@ def load(ctx: DemoContext, frames: list[Frame], on_progress: Progress | None = N
         insert_rows(frame.model, frame.columns, stamped_at=ctx.now, on_progress=_reporter(frame, on_progress))
     refresh_former_colleagues(ctx.until, stamped_at=ctx.now)
     reset_sequences(*{frame.model for frame in frames})
+    from referly.referrals.services import recompute_credit
+
+    recompute_credit()  # the credit rules, with their reasons, over the demo's referral history
 
 
 def _reporter(frame: Frame, on_progress: Progress | None) -> Callable[[int], None] | None:
