@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from click.testing import Result
 
 from referly.crm.models import Opportunity
 from referly.referrals.models import Ask, Referral
@@ -54,3 +57,22 @@ def test_introduced_opportunity_and_won_each_leave_a_thank_you_draft_in_the_refe
     assert drafts["won"].startswith("Subject: Merci, Chloé")
     assert "Lumen Freight vient de devenir client" in drafts["won"]
     assert "votre mise en relation avec Omar Haddad a abouti" in drafts["introduced"]
+
+
+def test_importing_a_crm_deal_as_won_moves_the_referral_linked_to_it(
+    referral: Referral, cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    deals, mapping = tmp_path / "deals.csv", tmp_path / "crm.toml"
+    mapping.write_text('[opportunities.references]\naccount = { by = "domain", create = false }\n')
+    domain = referral.target_account.domain
+    deals.write_text(f"external_id,account,name,stage,created_on\nd-9,{domain},Freight,qualification,2026-10-01\n")
+    assert cli("import", "opportunities", str(deals), "--mapping", str(mapping)).exit_code == 0
+    for stage in ("requested", "introduced", "opportunity"):
+        advance(referral.pk, stage, actor=None, now=NOW, consent=True)
+    referral.refresh_from_db()
+    assert referral.attribution == "influenced" and referral.opportunity.external_id == "d-9"  # type: ignore[union-attr]
+    deals.write_text(deals.read_text().replace("qualification", "won"))
+    assert cli("import", "opportunities", str(deals), "--mapping", str(mapping)).exit_code == 0
+    referral.refresh_from_db()
+    assert referral.stage == "won"
+    assert referral.transitions.last().note == "The deal was won in the CRM"  # type: ignore[union-attr]

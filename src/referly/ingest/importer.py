@@ -68,6 +68,11 @@ def run_import(
         if dry_run or (strict and refused):
             transaction.set_rollback(True)
             return ImportResult(outcomes, written=False)
+        if {o.kind for o in outcomes} & {"opportunities", "referrals"}:
+            from referly.referrals.services import follow_deals, recompute_credit
+
+            follow_deals(now)  # a deal won or lost in the CRM moves its referral
+            recompute_credit()
     return ImportResult(outcomes, written=True)
 
 

@@ -309,14 +309,19 @@ def refresh(now: datetime, silence_days: int | None = None) -> dict[str, int]:
     for referral_id in silent.values_list("id", flat=True):
         advance(referral_id, S.NO_RESPONSE, actor=None, now=now, note=f"No answer in {days} days")
         expired += 1
-    followed = 0
+    followed = follow_deals(now)
+    return {"no_response": expired, "followed_deals": followed, "credit_changes": recompute_credit()}
+
+
+def follow_deals(now: datetime) -> int:
+    """Referrals at opportunity whose deal was won or lost (in the CRM, by an import) follow it."""
     closed = Referral.objects.filter(
         stage=S.OPPORTUNITY, opportunity__stage__in=[OpportunityStage.WON, OpportunityStage.LOST]
     )
-    for referral_id, deal_stage in closed.values_list("id", "opportunity__stage"):
+    moved = list(closed.values_list("id", "opportunity__stage"))
+    for referral_id, deal_stage in moved:
         advance(referral_id, deal_stage, actor=None, now=now, note=f"The deal was {deal_stage} in the CRM")
-        followed += 1
-    return {"no_response": expired, "followed_deals": followed, "credit_changes": recompute_credit()}
+    return len(moved)
 
 
 def _int_setting(setting: config.Setting) -> int:
