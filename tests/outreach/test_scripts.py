@@ -85,3 +85,20 @@ def test_unknown_channels_and_languages_are_refused() -> None:
         render("fax", "en", context())
     with pytest.raises(InvalidInput, match="lang"):
         render("email", "de", context())
+
+
+@pytest.mark.django_db
+def test_no_script_for_a_sponsor_marked_do_not_contact_after_scoring(cli: Any) -> None:
+    import json
+
+    from referly.crm.models import Contact
+    from referly.scoring.models import NextBestAction
+
+    assert cli("demo-data", "--scale", "tiny", "--seed", "3", "--until", "2026-11-01").exit_code == 0
+    assert cli("score", "--as-of", "2026-11-01").exit_code == 0
+    top = json.loads(cli("actions", "--json", "--limit", "1").output)[0]
+    assert cli("script", str(top["id"])).exit_code == 0
+    sponsor = NextBestAction.objects.get(pk=top["id"]).sponsor_id
+    Contact.objects.filter(pk=sponsor).update(do_not_contact=True)
+    refused = cli("script", str(top["id"]))
+    assert refused.exit_code == 5 and "do-not-contact" in refused.output

@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from referly import config
 from referly.crm.models import Account, Contact, Employment, Signal, Teammate
-from referly.errors import NotFound
+from referly.errors import NotFound, NotPermitted
 
 
 def for_action(action_id: int) -> dict[str, Any]:
@@ -22,6 +22,11 @@ def for_action(action_id: int) -> dict[str, Any]:
     )
     if action is None:
         raise NotFound(f"No next best action with id {action_id} (see `referly actions`)")
+    for person in (action.sponsor, action.target_contact):
+        if person.do_not_contact or person.erased_at is not None:
+            raise NotPermitted(f"{person.name} is marked do-not-contact since this action was scored: no script")
+    if action.sponsor.opted_out_of_asks:
+        raise NotPermitted(f"{action.sponsor.name} opted out of asks since this action was scored: no script")
     parts = action.components
     return people(
         action.sponsor,
