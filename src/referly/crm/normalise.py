@@ -35,6 +35,5 @@ def ascii_fold(value: str) -> str:
 
 def company_key(value: str) -> str:
     """A company name without case, accents, punctuation or legal suffix ('Acme, Inc.' -> 'acme')."""
-    folded = ascii_fold(value).lower().replace("&", " and ")
-    folded = _COMPANY_SUFFIXES.sub(" ", folded)
-    return _NON_WORD.sub(" ", folded).strip()
+    words = _NON_WORD.sub(" ", ascii_fold(value).lower().replace("&", " and "))  # 'acme_oy' is 'acme oy'
+    return " ".join(_COMPANY_SUFFIXES.sub(" ", words).split())
