@@ -31,6 +31,8 @@ def test_evaluate_ties_on_the_eu_core_log(cli: Callable[..., Result], datasets: 
     assert figures["events"] == 332_334  # SOURCE.md
     assert figures["positives"] < figures["pairs"]
     assert all(0.5 < auc < 1.0 for auc in figures["auc"].values())
+    auc = figures["auc"]
+    assert auc["strength"] > max(auc["count"], auc["recency"])  # the defaults beat both baselines (docs/scoring.md)
 
 
 def test_evaluate_ties_on_enron_through_its_import_mapping(cli: Callable[..., Result], datasets: Path) -> None:
@@ -47,6 +49,8 @@ def test_evaluate_ties_on_enron_through_its_import_mapping(cli: Callable[..., Re
     figures = json.loads(result.output)
     assert figures["events"] == 38_388  # every recipient row of SOURCE.md is an event
     assert set(figures["auc"]) == {"strength", "count", "recency"}
+    auc = figures["auc"]
+    assert auc["strength"] > max(auc["count"], auc["recency"])  # the defaults beat both baselines (docs/scoring.md)
 
 
 def test_a_missing_column_is_named(cli: Callable[..., Result], tmp_path: Path) -> None:

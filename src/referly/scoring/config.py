@@ -21,7 +21,7 @@ class StrengthSettings:
     half_life_days: float = 30.0
     saturation: float = 6.0
     reciprocity_floor: float = 0.5
-    weights: tuple[float, float, float, float, float] = (1.0, 1.5, 4.0, 3.0, 0.5)
+    weights: tuple[float, float, float, float, float] = (1.0, 1.0, 4.0, 3.0, 0.5)
 
 
 @dataclass(frozen=True)

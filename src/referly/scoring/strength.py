@@ -7,9 +7,10 @@ can run where the events live (DuckDB here). Decayed sums fold forward exactly:
 recompute. Strength then combines, per pair:
 
 - volume      V = Σ_k w_k · D_k                    (D_k: the decayed sum of kind k)
-- reciprocity ρ = f + (1 − f) · min(1, 2R)
-                with R = (D_in + D_meeting + D_call) / (D_out + D_in + D_meeting + D_call): one-way mail
-                (R = 0) keeps the floor f of its volume, a balanced exchange (R ≥ 0.5) all of it
+- reciprocity ρ = f + (1 − f) · min(1, 2 · min(R_in, R_out))
+                with R_in = (D_in + D_meeting + D_call) / (D_out + D_in + D_meeting + D_call) and R_out
+                likewise with D_out: one-way mail, either way, keeps the floor f of its volume, a balanced
+                exchange (both shares ≥ 0.5) all of it
 - depth       θ = 0.6 + 0.4 · min(1, (D_meeting + D_call) / (0.2 · Σ_k D_k))
                 (a fifth or more of live conversations counts fully)
 - strength    s = 1 − exp(−V · ρ · θ / saturation), in [0, 1] (it reaches 1 only by rounding)
@@ -105,10 +106,11 @@ def strength_of(table: pa.Table, settings: StrengthSettings) -> Strength:
     exchanged = d["d_out"] + d["d_in"] + live
     with np.errstate(divide="ignore", invalid="ignore"):
         back = np.where(exchanged > 0, (d["d_in"] + live) / exchanged, 0.0)
+        forth = np.where(exchanged > 0, (d["d_out"] + live) / exchanged, 0.0)
         total = exchanged + d["d_note"]
         deep = np.where(total > 0, live / (0.2 * total), 0.0)
     floor = settings.reciprocity_floor
-    reciprocity = floor + (1.0 - floor) * np.minimum(1.0, 2.0 * back)
+    reciprocity = floor + (1.0 - floor) * np.minimum(1.0, 2.0 * np.minimum(back, forth))
     depth = 0.6 + 0.4 * np.minimum(1.0, deep)
     strength = 1.0 - np.exp(-np.asarray(volume) * reciprocity * depth / settings.saturation)
     return Strength(strength, np.asarray(volume, dtype=np.float64), reciprocity, depth)
