@@ -45,6 +45,10 @@ def test_the_demo_tells_a_coherent_story(tiny_demo: dict[str, int]) -> None:
     assert not Account.objects.filter(lifecycle="client", client_since__isnull=True).exists()
     assert not Account.objects.filter(lifecycle="prospect", client_since__isnull=False).exists()
     assert not Interaction.objects.filter(occurred_at__date__gte=UNTIL).exists()
+    from referly.referrals.models import Ask, ReferralTransition
+
+    for model, when in ((Signal, "occurred_on"), (Ask, "asked_at__date"), (ReferralTransition, "at__date")):
+        assert not model.objects.filter(**{f"{when}__gte": UNTIL}).exists(), f"{model.__name__} after today"
     kinds = Counter(Signal.objects.values_list("kind", flat=True))
     assert {"nps", "onboarding_completed", "measured_success", "renewal"} <= set(kinds)
     scores = list(Signal.objects.filter(kind="nps").values_list("nps_score", flat=True))

@@ -40,7 +40,8 @@ EARLY_ENDINGS = [
     (S.REQUESTED, 0.12, [S.IDENTIFIED]),
     (S.IDENTIFIED, 0.12, []),
 ]
-MOMENTS = ["onboarding_success", "measured_success", "renewal", "case_study", "nps_promoter"]
+MOMENTS = ["onboarding_completed", "measured_success", "renewal", "case_study", "nps_promoter"]
+SCRIPTS = {"email": "email", "linkedin": "linkedin", "call": "talking-points", "in_person": "talking-points"}
 NOTES = {
     S.IDENTIFIED: "Spotted a warm path",
     S.REQUESTED: "Asked after the quarterly review",
@@ -131,8 +132,11 @@ def generate_referrals(
     for _ in range(ctx.volumes.extra_referrals):
         final, _, before = EARLY_ENDINGS[int(rng.choice(len(EARLY_ENDINGS), p=weights / weights.sum()))]
         recent = final in (S.IDENTIFIED, S.REQUESTED, S.INTRODUCED, S.MEETING)
+        steps = 4 * len(before)  # the last stage is reached before the demo's today, never after
         start = (
-            ctx.today - int(rng.integers(2, 60)) if recent else int(rng.integers(ctx.first_day + 120, ctx.today - 30))
+            ctx.today - steps - int(rng.integers(1, 60))
+            if recent
+            else int(rng.integers(ctx.first_day + 120, ctx.today - 30))
         )
         target = int(rng.choice(prospects))
         c = referrers.pick(start, target)
@@ -180,7 +184,7 @@ def _frames(
             target_contact_id=target_contact,
             owner_id=owner,
             channel=str(channel),
-            script_key=f"{channel}/{MOMENTS[int(rng.integers(len(MOMENTS)))]}/{lang}",
+            script_key=f"{SCRIPTS[str(channel)]}/{MOMENTS[int(rng.integers(len(MOMENTS)))]}/{lang}",
             stage=str(ladder[-1]),
             attribution=str(attribution),
             opportunity_id=opp,

@@ -107,13 +107,9 @@ def generate_signals(ctx: DemoContext, market: Market, people: People, employmen
         anniversary = start + 365
         while anniversary < stop:
             rows.add(account, SignalKind.RENEWAL, anniversary, detail="Renewed for 12 months")
-            if rng.random() < 0.35 * health:
-                rows.add(
-                    account,
-                    SignalKind.EXPANSION,
-                    anniversary + int(rng.integers(0, 60)),
-                    detail="Added seats",
-                )
+            expanded = anniversary + int(rng.integers(0, 60))
+            if rng.random() < 0.35 * health and expanded < stop:  # nothing dated after the demo's today
+                rows.add(account, SignalKind.EXPANSION, expanded, detail="Added seats")
             anniversary += 365
         if health > 0.7 and rng.random() < 0.12:
             kind = [SignalKind.CASE_STUDY, SignalKind.TESTIMONIAL, SignalKind.WEBINAR][int(rng.integers(3))]
