@@ -142,28 +142,13 @@ def test_an_explicit_referral_records_a_new_person_with_minimal_data(cli: Callab
     target = make_account("Target Co", domain="target.example")
     both = cli("referral", "create", "--action", "1", "--referrer", sponsor.email or "")
     assert both.exit_code == 2 and "Give either --action ID or" in both.output
-    missing = cli(
-        "referral",
-        "create",
-        "--referrer",
-        sponsor.email or "",
-        "--target-account",
-        "target.example",
-        "--owner",
-        owner.email or "",
-        "--target-contact",
-        "omar@target.example",
-    )
+    explicit = ["referral", "create", "--referrer", sponsor.email or "", "--owner", owner.email or ""]
+    missing = cli(*explicit, "--target-account", "target.example", "--target-contact", "omar@target.example")
     assert missing.exit_code == 3 and "give --target-name" in missing.output
     made = cli(
-        "referral",
-        "create",
-        "--referrer",
-        sponsor.email or "",
+        *explicit,
         "--target-account",
         "https://target.example/",
-        "--owner",
-        owner.email or "",
         "--target-contact",
         "Omar@Target.example",
         "--target-name",
