@@ -36,11 +36,26 @@ registrations = st.lists(
 )
 
 
+DEALS = [
+    Deal(1, 1, date(2025, 12, 1), None, "proposal", "outbound"),
+    Deal(2, 2, date(2026, 2, 1), date(2026, 5, 1), "won", "inbound"),
+    Deal(3, 3, date(2026, 3, 1), date(2026, 3, 20), "lost", "referral"),
+]
+
+
 @given(registrations, st.randoms())
 def test_credit_does_not_depend_on_the_order_the_rows_arrive_in(regs: list[Registration], rnd: random.Random) -> None:
-    shuffled = regs[:]
+    shuffled, deals = regs[:], DEALS[:]
     rnd.shuffle(shuffled)
-    assert assign(regs, []) == assign(shuffled, [])
+    rnd.shuffle(deals)
+    assert assign(regs, DEALS) == assign(shuffled, deals)
+
+
+@given(registrations)
+def test_a_won_deal_is_credited_to_at_most_one_referral(regs: list[Registration]) -> None:
+    credits = assign(regs, DEALS)
+    credited = [c.opportunity_id for c in credits.values() if c.attribution in ("sourced", "suspected")]
+    assert len(credited) == len(set(credited))
 
 
 @given(registrations)
@@ -70,11 +85,20 @@ def test_two_credited_referrals_of_one_account_are_always_more_than_the_window_a
                 assert b.created_at - a.created_at > timedelta(days=90)
 
 
-def test_a_referral_that_ended_before_an_introduction_stops_holding_its_target() -> None:
-    declined = reg(1, 0, ended_unintroduced_at=T0 + timedelta(days=10))
-    credits = assign([declined, reg(2, 5), reg(3, 20)], [])
-    assert credits[2].attribution == "duplicate" and credits[2].duplicate_of == 1
-    assert credits[3].attribution == "pending"  # the declined one let go on day 10
+def test_a_referral_that_ended_before_an_introduction_holds_nothing_and_gets_no_credit() -> None:
+    declined = reg(1, 0, ended_unintroduced_at=T0 + timedelta(days=10), opportunity_id=7)
+    deals = [Deal(7, 1, date(2025, 12, 1), None, "proposal", "outbound")]
+    credits = assign([declined, reg(2, 5), reg(3, 20)], deals)
+    assert (credits[1].attribution, credits[1].reason) == ("pending", "ended before any introduction: no credit")
+    assert credits[2].attribution == "influenced" and credits[3].duplicate_of == 2
+
+
+def test_credit_is_stable_when_applied_to_its_own_result() -> None:
+    deals = [Deal(30, 3, date(2026, 2, 15), date(2026, 4, 1), "won", "inbound")]
+    first = assign([reg(3, 0, account=3)], deals)
+    assert (first[3].attribution, first[3].opportunity_id) == ("suspected", 30)
+    # the store never links a suspected deal, so the next pass sees the same input and says the same
+    assert assign([reg(3, 0, account=3)], deals) == first
 
 
 def test_the_same_person_at_another_account_is_still_the_same_target() -> None:

@@ -74,5 +74,20 @@ def test_importing_a_crm_deal_as_won_moves_the_referral_linked_to_it(
     deals.write_text(deals.read_text().replace("qualification", "won"))
     assert cli("import", "opportunities", str(deals), "--mapping", str(mapping)).exit_code == 0
     referral.refresh_from_db()
-    assert referral.stage == "won"
+    assert (referral.stage, referral.attribution, referral.opportunity.external_id) == ("won", "influenced", "d-9")  # type: ignore[union-attr]
     assert referral.transitions.last().note == "The deal was won in the CRM"  # type: ignore[union-attr]
+
+
+def test_a_suspected_deal_is_named_not_linked_and_stays_suspected(referral: Referral) -> None:
+    from referly.referrals.services import recompute_credit
+    from tests.factories import make_opportunity
+
+    advance(referral.pk, "requested", actor=None, now=NOW)
+    advance(referral.pk, "introduced", actor=None, now=NOW, consent=True)
+    won = make_opportunity(referral.target_account, stage="won", created_on=NOW.date() + timedelta(days=10))
+    recompute_credit()
+    referral.refresh_from_db()
+    assert (referral.attribution, referral.opportunity_id) == ("suspected", None)
+    assert f"deal {won.pk}" in referral.credit_note
+    assert recompute_credit() == 0
+    assert refresh(NOW + timedelta(days=40))["followed_deals"] == 0  # an unconfirmed deal never moves it

@@ -5,8 +5,8 @@ The rules, applied in this order to the referrals sorted by registration time (t
 1. **Duplicate.** A referral to a target (the same target account, or the same target e-mail) that an
    earlier referral still *holds* is a duplicate of it. A referral holds its target from its
    registration for the attribution window (default 90 days), unless it ended before any introduction
-   (declined, no response, withdrawn): then it stops holding when it ended. Only credited referrals
-   hold, so ``duplicate_of`` always names the credited one.
+   (declined, no response, withdrawn): such a referral holds nothing and gets no credit. Only credited
+   referrals hold, so ``duplicate_of`` always names the credited one.
 2. **Influenced.** The target account already had an open deal when it was referred (a deal opened
    on or before the registration day that is not the referral's own): the referral influenced it.
 3. **Sourced.** The referral's own deal: linked to it and opened after its registration day (or on
@@ -15,8 +15,9 @@ The rules, applied in this order to the referrals sorted by registration time (t
    opened within the window after the registration: timing suggests it, nobody confirmed it.
 5. Otherwise **pending**: no deal yet.
 
-A duplicate's deal is credited to the referral it duplicates (credit follows the earliest
-registration), so merging two records that makes one referral a duplicate never loses a deal's credit.
+A duplicate's deal is credited to the referral it duplicates when that one has no deal of its own
+(credit follows the earliest registration); otherwise it stays linked to the duplicate. Suspected
+deals are named in the reason, never linked: only a confirmed link makes a deal the referral's.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def assign(registrations: Iterable[Registration], deals: Iterable[Deal], window_
         if mine.attribution != "duplicate" or reg.opportunity_id is None:
             continue
         root = registered[mine.duplicate_of or 0]
-        if credits[root.id].opportunity_id is None:
+        if credits[root.id].opportunity_id is None and credits[root.id].attribution == "pending":
             through = replace(root, opportunity_id=reg.opportunity_id)
             found = _credit(through, at_account.get(root.target_account_id, []), by_id, linked, window)
             credits[root.id] = replace(found, reason=f"{found.reason}, through its duplicate referral {reg.id}")
@@ -107,9 +108,8 @@ def _same_target(a: Registration, b: Registration) -> bool:
 
 
 def _holds(holder: Registration, when: datetime, window: timedelta) -> bool:
-    if when - holder.created_at > window:
-        return False
-    return holder.ended_unintroduced_at is None or holder.ended_unintroduced_at > when
+    """Within the window, and not ended before an introduction (such a referral claims nothing)."""
+    return when - holder.created_at <= window and holder.ended_unintroduced_at is None
 
 
 def _credit(
@@ -117,7 +117,11 @@ def _credit(
 ) -> Credit:
     day = reg.created_at.date()
     linked_deal = by_id.get(reg.opportunity_id) if reg.opportunity_id is not None else None
+    if reg.ended_unintroduced_at is not None:
+        return Credit("pending", None, reg.opportunity_id, "ended before any introduction: no credit")
     own = linked_deal if linked_deal is not None and _opened_by(linked_deal, day) else None
+    if linked_deal is not None and own is None:  # linked to a deal that was there before the referral
+        return Credit("influenced", None, linked_deal.id, f"linked to deal {linked_deal.id}, open before the referral")
     for deal in sorted(deals, key=lambda d: (d.created_on or date.min, d.id)):
         if deal.created_on is None or deal is own:
             continue
@@ -147,4 +151,4 @@ def _credit(
                 deal.id,
                 f"deal {deal.id} at the target was won without a link to this referral; it opened {gap} days after",
             )
-    return Credit("pending", None, None, "no deal yet")
+    return Credit("pending", None, reg.opportunity_id, "no deal yet")

@@ -24,7 +24,7 @@ from referly.crm.models import (
     OpportunityStageChange,
     Teammate,
 )
-from referly.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from referly.errors import Conflict, InvalidInput, NotFound, NotPermitted, Unavailable
 from referly.referrals import credit, ledger
 from referly.referrals.lifecycle import check_transition
 from referly.referrals.models import AskOutcome, Referral, ReferralStage, ReferralTransition
@@ -277,7 +277,9 @@ def recompute_credit(window_days: int | None = None) -> int:
     assigned = credit.assign(registrations, deals, window)
     changed = []
     for r in rows:
-        new = assigned[r["id"]]
+        found = assigned[r["id"]]
+        linked = r["opportunity_id"] if found.attribution == "suspected" else found.opportunity_id
+        new = credit.Credit(found.attribution, found.duplicate_of, linked, found.reason)  # suspected: never linked
         if (r["attribution"], r["duplicate_of_id"], r["opportunity_id"], r["credit_note"]) != (
             new.attribution,
             new.duplicate_of,
@@ -328,9 +330,9 @@ def _int_setting(setting: config.Setting) -> int:
     try:
         value = int(setting.value())
     except ValueError:
-        raise InvalidInput(f"{setting.name} must be a whole number of days, not {setting.value()!r}") from None
+        raise Unavailable(f"{setting.name} must be a whole number of days, not {setting.value()!r}") from None
     if value < 1:
-        raise InvalidInput(f"{setting.name} must be at least 1 day")
+        raise Unavailable(f"{setting.name} must be at least 1 day")
     return value
 
 
