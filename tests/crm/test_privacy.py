@@ -54,7 +54,10 @@ def jane(db: object) -> Contact:
         account=acme, contact=jane, kind="measured_success", occurred_on=date(2026, 9, 1), detail=f"{NAME}: -30% costs"
     )
     twin = make_contact(acme, first_name="J.", last_name="Privacy", email="j.privacy@acme.example")
+    older = make_contact(acme, first_name="Janie", last_name="Privacy", email="jp.old@acme.example")
+    merge("contacts", twin.pk, older.pk, now=NOW)  # a chain: an old record into the twin, the twin into Jane
     merge("contacts", jane.pk, twin.pk, now=NOW)  # the audit keeps the twin's snapshot
+    make_contact(acme, first_name="Joanne", last_name="Private", email="xjane.privacy@acme.example")
     referral = create(jane, friend.account_id, friend, owner, now=NOW, actor=owner, script="email/none/en")
     for stage in ("requested", "introduced"):
         advance(referral.pk, stage, actor=owner, now=NOW, consent=True, note=f"Called {NAME} on {PHONE}")
@@ -79,7 +82,7 @@ def test_forget_leaves_no_email_name_or_phone_anywhere_and_keeps_the_counts(
     jane: Contact, cli: Callable[..., Result]
 ) -> None:
     before = everything_in_the_database()
-    assert all(s.lower() in before for s in (EMAIL, NAME, PHONE, "j.privacy@acme.example"))
+    assert all(s.lower() in before for s in (EMAIL, NAME, PHONE, "j.privacy@acme.example", "hi jane"))
     counted = (Contact, Interaction, Signal)
     counts = {m: m._default_manager.count() for m in counted}
     from referly.referrals.models import Ask, Referral, ReferralTransition
@@ -88,7 +91,9 @@ def test_forget_leaves_no_email_name_or_phone_anywhere_and_keeps_the_counts(
     result = cli("forget", EMAIL, "--yes")
     assert result.exit_code == 0, result.output
     after = everything_in_the_database()
-    for trace in (EMAIL, NAME, PHONE, "j.privacy@acme.example", "privacy, jane"):
+    assert "xjane.privacy@acme.example" in after  # a look-alike e-mail is someone else's: left alone
+    after = after.replace("xjane.privacy@acme.example", "")
+    for trace in (EMAIL, NAME, PHONE, "j.privacy@acme.example", "jp.old@acme.example", "privacy, jane", "hi jane"):
         assert trace.lower() not in after, trace
     assert {m: m._default_manager.count() for m in counted} == counts
     assert {m: m._default_manager.count() for m in kept} == kept

@@ -3,7 +3,9 @@
 ``forget`` keeps the rows that counts are made of (the contact, their interactions, asks, referrals,
 signals, deals) but erases what identifies the person: name, e-mail, phone, title and external id on
 the contact; their employment history and network ties (deleted); every mention of their name,
-e-mail or phone in any text or JSON column of any table (replaced by ``[erased]``); merge snapshots
+e-mail or phone in any text or JSON column of any table (replaced by ``[erased]``; whole words only, and
+other records' own e-mails and names are left alone), their first name in their referrals' drafts and
+notes; the identifiers of records merged into them, and the merge snapshots
 of records merged into them; and score rows computed about them (the next scoring run recomputes
 what remains). The contact is then marked do-not-contact and opted out, so nothing asks them again.
 On SQLite the erased bytes are overwritten on disk (secure delete, then the write-ahead log is
@@ -27,7 +29,9 @@ from referly.crm.models import Connection, Contact, Employment, Interaction, Int
 from referly.errors import NotFound
 
 ERASED = "[erased]"
-APPS = ("crm", "referrals", "reports", "scoring")
+APPS = ("crm", "referrals", "reports", "scoring", "admin")
+# Other records' own identities are never rewritten: a colleague called Joann keeps her e-mail.
+IDENTITY_FIELDS = {"email", "domain", "first_name", "last_name", "company_name", "company_key"}
 
 
 def find_person(email: str) -> Contact:
@@ -38,29 +42,53 @@ def find_person(email: str) -> Contact:
 
 
 def identifiers(person: Contact) -> list[str]:
-    """The strings that identify the person, longest first (so a name inside an e-mail goes with it)."""
-    found = {person.email or "", person.phone.strip()}
-    full = f"{person.first_name} {person.last_name}".strip()
-    if person.first_name and person.last_name:
-        found |= {full, f"{person.last_name}, {person.first_name}", f"{person.last_name} {person.first_name}"}
-    if person.external_id and "@" in person.external_id:
-        found.add(person.external_id)
+    """The strings that identify the person, longest first, including those of records merged into them."""
+    found: set[str] = set()
+    people = [model_fields(person), *merged_into(person.pk)]
+    for p in people:
+        found |= {p.get("email") or "", (p.get("phone") or "").strip()}
+        first, last = p.get("first_name") or "", p.get("last_name") or ""
+        if first and last:
+            found |= {f"{first} {last}", f"{last}, {first}", f"{last} {first}"}
+        external = p.get("external_id") or ""
+        if "@" in external:
+            found.add(external)
     return sorted((s for s in found if len(s) >= 4), key=len, reverse=True)
+
+
+def model_fields(person: Contact) -> dict[str, Any]:
+    return {f: getattr(person, f) for f in ("email", "phone", "first_name", "last_name", "external_id")}
+
+
+def merged_into(contact_id: int) -> list[dict[str, Any]]:
+    """The snapshots of every contact merged into this one, directly or through a chain of merges."""
+    found, queue, seen = [], [contact_id], {contact_id}
+    while queue:
+        for merged_id, record in Merge.objects.filter(kind="contacts", kept_id=queue.pop()).values_list(
+            "merged_id", "merged_record"
+        ):
+            found.append(record if isinstance(record, dict) else {})
+            if merged_id not in seen:
+                seen.add(merged_id)
+                queue.append(merged_id)
+    return found
 
 
 def forget(email: str, now: datetime) -> dict[str, int]:
     """Erase the person with this e-mail; returns how many rows were erased, deleted or scrubbed."""
     person = find_person(email)
     words = identifiers(person)
+    chain = _merge_chain(person.pk)
     if connection.vendor == "sqlite":
         connection.cursor().execute("PRAGMA secure_delete = ON")
     done: dict[str, int] = {}
     done["employments deleted"] = Employment.objects.filter(contact=person).delete()[0]
     done["ties deleted"] = Connection.objects.filter(Q(from_contact=person) | Q(to_contact=person)).delete()[0]
     done["scores deleted"] = _delete_scores(person.pk)
-    done["merge snapshots erased"] = Merge.objects.filter(kind="contacts", kept_id=person.pk).update(
+    done["merge snapshots erased"] = Merge.objects.filter(kind="contacts", kept_id__in=chain).update(
         merged_record={"erased": True}
     )
+    done["greetings scrubbed"] = _scrub_first_name(person)
     Contact.objects.filter(pk=person.pk).update(
         first_name="",
         last_name="",
@@ -92,6 +120,35 @@ def _models() -> list[type[models.Model]]:
     return [m for label in APPS for m in apps.get_app_config(label).get_models()]
 
 
+def _merge_chain(contact_id: int) -> list[int]:
+    chain, queue = [contact_id], [contact_id]
+    while queue:
+        for merged_id in Merge.objects.filter(kind="contacts", kept_id=queue.pop()).values_list("merged_id", flat=True):
+            if merged_id not in chain:
+                chain.append(merged_id)
+                queue.append(merged_id)
+    return chain
+
+
+def _scrub_first_name(person: Contact) -> int:
+    """Drafts and notes of the person's own referrals greet them by first name: erase it there too."""
+    from referly.referrals.models import ReferralTransition
+
+    if len(person.first_name) < 2:
+        return 0
+    pattern = re.compile(rf"\b{re.escape(person.first_name)}\b", re.IGNORECASE)
+    touched = 0
+    rows = ReferralTransition.objects.filter(
+        Q(referral__referrer_contact=person) | Q(referral__target_contact=person)
+    ).values_list("pk", "note", "draft")
+    for pk, note, draft in rows:
+        cleaned = (pattern.sub(ERASED, note), pattern.sub(ERASED, draft))
+        if cleaned != (note, draft):
+            ReferralTransition.objects.filter(pk=pk).update(note=cleaned[0], draft=cleaned[1])
+            touched += 1
+    return touched
+
+
 def _delete_scores(contact_id: int) -> int:
     from referly.scoring.models import NextBestAction, RelationshipStrength, SponsorScore
 
@@ -105,10 +162,13 @@ def _scrub(words: list[str]) -> int:
     """Replace every mention of ``words`` in every text and JSON column of every Referly table."""
     if not words:
         return 0
-    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
+    alternatives = "|".join(re.escape(w) for w in words)
+    pattern = re.compile(rf"(?<![\w.@+-])(?:{alternatives})(?![\w@-])", re.IGNORECASE)  # whole words only
     scrubbed = 0
     for model in _models():
         for field in model._meta.concrete_fields:
+            if field.name in IDENTITY_FIELDS:
+                continue
             if isinstance(field, models.JSONField):
                 scrubbed += _scrub_json(model, field.name, words, pattern)
             elif isinstance(field, (models.CharField, models.TextField)) and not field.choices:
@@ -116,25 +176,39 @@ def _scrub(words: list[str]) -> int:
     return scrubbed
 
 
+def _spellings(word: str) -> set[str]:
+    """SQLite's LIKE ignores case for ASCII letters only: ask for the usual spellings of the rest."""
+    return {word, word.lower(), word.upper(), word.title()}
+
+
 def _scrub_text(model: type[models.Model], name: str, words: list[str], pattern: re.Pattern[str]) -> int:
     query = Q()
     for word in words:
-        query |= Q(**{f"{name}__icontains": word})
-    rows = list(model._default_manager.filter(query).values_list("pk", name))
-    for pk, value in rows:
-        model._default_manager.filter(pk=pk).update(**{name: pattern.sub(ERASED, value)})
-    return len(rows)
+        for form in _spellings(word):
+            query |= Q(**{f"{name}__icontains": form})
+    touched = 0
+    for pk, value in model._default_manager.filter(query).values_list("pk", name):
+        cleaned = pattern.sub(ERASED, value)
+        if cleaned != value:
+            model._default_manager.filter(pk=pk).update(**{name: cleaned})
+            touched += 1
+    return touched
 
 
 def _scrub_json(model: type[models.Model], name: str, words: list[str], pattern: re.Pattern[str]) -> int:
     query = Q()
     for word in words:  # JSON text may hold the word as it is or with its non-ASCII letters escaped
-        for form in {word, json.dumps(word)[1:-1]}:
+        for form in {f for s in _spellings(word) for f in (s, json.dumps(s)[1:-1])}:
             query |= Q(as_text__icontains=form)
-    rows = list(model._default_manager.annotate(as_text=Cast(name, TextField())).filter(query).values_list("pk", name))
-    for pk, value in rows:
-        model._default_manager.filter(pk=pk).update(**{name: _scrub_value(value, pattern)})
-    return len(rows)
+    touched = 0
+    for pk, value in (
+        model._default_manager.annotate(as_text=Cast(name, TextField())).filter(query).values_list("pk", name)
+    ):
+        cleaned = _scrub_value(value, pattern)
+        if cleaned != value:
+            model._default_manager.filter(pk=pk).update(**{name: cleaned})
+            touched += 1
+    return touched
 
 
 def _scrub_value(value: Any, pattern: re.Pattern[str]) -> Any:
