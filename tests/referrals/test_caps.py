@@ -68,9 +68,16 @@ def sponsor(db: object) -> object:
 def test_the_third_ask_in_a_quarter_is_refused_with_its_dates_and_nothing_is_written(sponsor: object) -> None:
     for days in (60, 10):
         record_ask(sponsor.pk, asked_by=None, now=NOW - timedelta(days=days))  # type: ignore[attr-defined]
-    with pytest.raises(NotPermitted, match=r"asked 2 times in the last quarter \(2026-09-02, 2026-10-22\)"):
+    with pytest.raises(NotPermitted, match=r"asked 2 times within a quarter \(2026-09-02, 2026-10-22\)"):
         record_ask(sponsor.pk, asked_by=None, now=NOW)  # type: ignore[attr-defined]
     assert Ask.objects.count() == 2
+
+
+def test_a_back_dated_ask_cannot_slip_under_the_cap(sponsor: object) -> None:
+    for days in (1, 0):
+        record_ask(sponsor.pk, asked_by=None, now=NOW - timedelta(days=days))  # type: ignore[attr-defined]
+    with pytest.raises(NotPermitted, match="asked 2 times within a quarter"):
+        record_ask(sponsor.pk, asked_by=None, now=NOW - timedelta(days=30))  # type: ignore[attr-defined]
 
 
 def test_an_override_needs_a_reason_and_the_reason_is_kept(sponsor: object) -> None:

@@ -22,11 +22,7 @@ def for_action(action_id: int) -> dict[str, Any]:
     )
     if action is None:
         raise NotFound(f"No next best action with id {action_id} (see `referly actions`)")
-    for person in (action.sponsor, action.target_contact):
-        if person.do_not_contact or person.erased_at is not None:
-            raise NotPermitted(f"{person.name} is marked do-not-contact since this action was scored: no script")
-    if action.sponsor.opted_out_of_asks:
-        raise NotPermitted(f"{action.sponsor.name} opted out of asks since this action was scored: no script")
+    reachable(action.sponsor, action.target_contact)
     parts = action.components
     return people(
         action.sponsor,
@@ -50,6 +46,7 @@ def for_referral(referral_id: int, stage: str | None = None) -> dict[str, Any]:
     )
     if referral is None:
         raise NotFound(f"No referral with id {referral_id}")
+    reachable(referral.referrer_contact, referral.target_contact)
     moment = referral.script_key.split("/")[1] if referral.script_key.count("/") == 2 else None
     return people(
         referral.referrer_contact,
@@ -61,6 +58,15 @@ def for_referral(referral_id: int, stage: str | None = None) -> dict[str, Any]:
         tie_kind=None,
         stage=stage or referral.stage,
     )
+
+
+def reachable(sponsor: Contact, target: Contact | None) -> None:
+    """No script for anyone marked do-not-contact, erased, or (the sponsor) opted out of asks."""
+    for person in (sponsor, target):
+        if person is not None and (person.do_not_contact or person.erased_at is not None):
+            raise NotPermitted(f"{person.name} is marked do-not-contact: no script")
+    if sponsor.opted_out_of_asks:
+        raise NotPermitted(f"{sponsor.name} opted out of asks: no script")
 
 
 def people(

@@ -38,6 +38,10 @@ def log(email: str, kind: str, asked_by: str | None, asked_at: datetime | None, 
     from referly.referrals.services import contact_by_email, teammate_by_email
 
     when = timezone.make_aware(asked_at, timezone.get_current_timezone()) if asked_at else timezone.now()
+    if when > timezone.now():
+        from referly.errors import InvalidInput
+
+        raise InvalidInput("--at: an ask is recorded once made, not in advance")
     with transaction.atomic():
         made = record_ask(
             contact_by_email(email).pk,
@@ -71,7 +75,7 @@ def outcome(ask_id: int, outcome: str) -> None:
 
 @ask.command("list")
 @click.option("--contact", "email", help="Only this contact's asks (e-mail).")
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @database_option
 def list_command(email: str | None, limit: int, as_json: bool) -> None:

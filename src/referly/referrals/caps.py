@@ -58,17 +58,26 @@ def judge(
         forbidden.append("marked do-not-contact")
     if opted_out:
         forbidden.append("opted out of asks")
-    past = [a for a in ledger if a.asked_at <= now]
-    recent = [a for a in past if a.asked_at > now - QUARTER]
-    theirs = sorted(a.asked_at for a in recent if a.contact_id == contact_id)
-    at_account = [a for a in recent if a.account_id == account_id]
+    asks = list(ledger)
+    past = [a for a in asks if a.asked_at <= now]
+    # an ask at `now` counts in every 91-day window holding it: the one ending now and those ending at
+    # later asks already on record (so a back-dated ask cannot slip between them)
+    ends = [now, *(a.asked_at for a in asks if now < a.asked_at < now + QUARTER)]
+    theirs: list[datetime] = []
+    at_account: list[PastAsk] = []
+    for end in ends:
+        window = [a for a in asks if end - QUARTER < a.asked_at <= end]
+        mine = sorted(a.asked_at for a in window if a.contact_id == contact_id)
+        theirs = mine if len(mine) > len(theirs) else theirs
+        shared = [a for a in window if a.account_id == account_id]
+        at_account = shared if len(shared) > len(at_account) else at_account
     limits = []
     if len(theirs) >= rules.per_contact:
         dates = ", ".join(f"{d:%Y-%m-%d}" for d in theirs)
-        limits.append(f"asked {len(theirs)} times in the last quarter ({dates}); the cap is {rules.per_contact}")
+        limits.append(f"asked {len(theirs)} times within a quarter ({dates}); the cap is {rules.per_contact}")
     if len(at_account) >= rules.per_account:
         limits.append(
-            f"their account was asked {len(at_account)} times in the last quarter; the cap is {rules.per_account}"
+            f"their account was asked {len(at_account)} times within a quarter; the cap is {rules.per_account}"
         )
     cooling_since = now - timedelta(days=rules.cooldown_days)
     declines = sorted(

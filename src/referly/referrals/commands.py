@@ -185,7 +185,7 @@ def _row(r: Any) -> dict[str, Any]:
 @click.option("--stage", type=click.Choice(STAGES))
 @click.option("--owner", help="The owner's e-mail.")
 @click.option("--referrer", help="The referrer's e-mail.")
-@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @database_option
 def list_command(stage: str | None, owner: str | None, referrer: str | None, limit: int, as_json: bool) -> None:

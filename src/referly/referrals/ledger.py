@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.db.models import Q
 
-from referly.crm.models import Contact, Teammate
+from referly.crm.models import Account, Contact, Teammate
 from referly.errors import InvalidInput, NotFound, NotPermitted
 from referly.referrals.caps import AskRules, PastAsk, judge
 from referly.referrals.models import Ask, AskKind, AskOutcome
@@ -40,6 +40,7 @@ def record_ask(
     contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
     if contact is None:
         raise NotFound(f"No contact with id {contact_id}")
+    Account.objects.select_for_update().filter(pk=contact.account_id).first()  # the account cap, too
     past = [
         PastAsk(a.contact_id, a.account_id, a.asked_at, a.outcome, a.outcome_at)
         for a in Ask.objects.filter(Q(contact_id=contact.pk) | Q(account_id=contact.account_id))

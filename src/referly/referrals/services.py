@@ -190,6 +190,8 @@ def thank_you(referral_id: int, stage: str) -> str:
     try:
         filled = context.for_referral(referral_id, stage)
         return render("thank-you", lang if lang in ("en", "fr") else "en", filled).text()
+    except NotPermitted:  # the referrer must not be contacted: no draft at all
+        return ""
     except InvalidInput as exc:  # a broken custom template must not block the referral itself
         return f"(No thank-you draft: {exc})"
 
