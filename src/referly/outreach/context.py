@@ -9,6 +9,7 @@ from django.db.models import Q
 from referly import config
 from referly.crm.models import Account, Contact, Employment, Signal, Teammate
 from referly.errors import NotFound, NotPermitted
+from referly.outreach.scripts import read_script_key
 
 
 def for_action(action_id: int) -> dict[str, Any]:
@@ -39,22 +40,23 @@ def for_referral(referral_id: int, stage: str | None = None) -> dict[str, Any]:
     from referly.referrals.models import Referral
 
     referral = (
-        Referral.objects.select_related("referrer_contact", "referrer_account", "target_account", "target_contact")
-        .select_related("owner")
+        Referral.objects.select_related(
+            "referrer_contact", "referrer_account", "target_account", "target_contact", "owner"
+        )
         .filter(pk=referral_id)
         .first()
     )
     if referral is None:
         raise NotFound(f"No referral with id {referral_id}")
     reachable(referral.referrer_contact, referral.target_contact)
-    moment = referral.script_key.split("/")[1] if referral.script_key.count("/") == 2 else None
+    moment, _ = read_script_key(referral.script_key)
     return people(
         referral.referrer_contact,
         referral.referrer_account,
         referral.target_contact,
         referral.target_account,
         referral.owner,
-        moment=None if moment == "none" else moment,
+        moment=moment,
         tie_kind=None,
         stage=stage or referral.stage,
     )

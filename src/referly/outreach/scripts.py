@@ -33,6 +33,8 @@ MOMENTS = (
     "nps_promoter",
 )
 MISSING = "\x00missing:%s\x00"
+# The script a referral's channel asks for: a call or a meeting gets talking points.
+SCRIPT_CHANNEL = {"email": "email", "linkedin": "linkedin", "call": "talking-points", "in_person": "talking-points"}
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,15 @@ def template_folders() -> list[Path]:
 
 def script_key(channel: str, moment: str | None, lang: str) -> str:
     return f"{channel}/{moment or 'none'}/{lang}"
+
+
+def read_script_key(key: str) -> tuple[str | None, str]:
+    """The moment (None when none) and the language of a recorded script key; English when unreadable."""
+    parts = key.split("/")
+    if len(parts) != 3:
+        return None, "en"
+    moment, lang = parts[1], parts[2]
+    return (None if moment == "none" else moment), (lang if lang in LANGUAGES else "en")
 
 
 def render(channel: str, lang: str, context: dict[str, Any], folders: list[Path] | None = None) -> Script:
@@ -117,9 +128,9 @@ def _phrase(
 
 
 def _fill(source: str, context: dict[str, Any], path: Path) -> str:
-    from django.template import Context, Engine, TemplateSyntaxError
+    from django.template import Context, TemplateSyntaxError
 
-    engine = _engine(Engine)
+    engine = _engine()
     try:
         text = engine.from_string(source).render(Context(context, autoescape=False))
     except TemplateSyntaxError as exc:
@@ -132,5 +143,7 @@ def _fill(source: str, context: dict[str, Any], path: Path) -> str:
 
 
 @lru_cache(maxsize=1)
-def _engine(engine_class: Any) -> Any:
-    return engine_class(string_if_invalid=MISSING, autoescape=False)
+def _engine() -> Any:
+    from django.template import Engine
+
+    return Engine(string_if_invalid=MISSING, autoescape=False)

@@ -71,6 +71,7 @@ def create(
     from django.db import transaction
     from django.utils import timezone
 
+    from referly.outreach.scripts import SCRIPT_CHANNEL, script_key
     from referly.referrals import services
 
     now = timezone.now()
@@ -88,7 +89,7 @@ def create(
                 now=now,
                 actor=who,
                 channel=channel or "email",
-                script=f"{services.SCRIPT_CHANNEL[channel or 'email']}/none/{lang}",
+                script=script_key(SCRIPT_CHANNEL[channel or "email"], None, lang),
             )
     credit = f", {made.attribution}: {made.credit_note}" if made.attribution != "pending" else ""
     console.print(

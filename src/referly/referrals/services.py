@@ -25,6 +25,7 @@ from referly.crm.models import (
     Teammate,
 )
 from referly.errors import Conflict, InvalidInput, NotFound, NotPermitted, Unavailable
+from referly.outreach.scripts import SCRIPT_CHANNEL, read_script_key, script_key
 from referly.referrals import credit, ledger
 from referly.referrals.lifecycle import check_transition
 from referly.referrals.models import AskOutcome, Referral, ReferralStage, ReferralTransition
@@ -36,14 +37,12 @@ ASK_OUTCOME: dict[str, str] = {  # plain strings: an enum member does not hash l
     S.DECLINED.value: AskOutcome.DECLINED.value,
     S.NO_RESPONSE.value: AskOutcome.NO_RESPONSE.value,
 }
-SCRIPT_CHANNEL = {"email": "email", "linkedin": "linkedin", "call": "talking-points", "in_person": "talking-points"}
 
 
 def create_from_action(
     action_id: int, actor: Teammate | None, now: datetime, channel: str | None = None, lang: str = "en"
 ) -> Referral:
     """A referral identified from a next best action: its sponsor, target, owner, channel and script."""
-    from referly.outreach.scripts import script_key
     from referly.scoring.models import NextBestAction
 
     action = NextBestAction.objects.select_related("sponsor", "target_contact", "owner").filter(pk=action_id).first()
@@ -185,11 +184,9 @@ def thank_you(referral_id: int, stage: str) -> str:
     from referly.outreach import context
     from referly.outreach.scripts import render
 
-    key = Referral.objects.values_list("script_key", flat=True).get(pk=referral_id)
-    lang = key.rsplit("/", 1)[-1] if key.count("/") == 2 else "en"
+    _, lang = read_script_key(Referral.objects.values_list("script_key", flat=True).get(pk=referral_id))
     try:
-        filled = context.for_referral(referral_id, stage)
-        return render("thank-you", lang if lang in ("en", "fr") else "en", filled).text()
+        return render("thank-you", lang, context.for_referral(referral_id, stage)).text()
     except NotPermitted:  # the referrer must not be contacted: no draft at all
         return ""
     except InvalidInput as exc:  # a broken custom template must not block the referral itself

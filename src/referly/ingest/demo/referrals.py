@@ -17,6 +17,7 @@ from referly.ingest.demo.deals import Pipeline
 from referly.ingest.demo.firmographics import Market, Team
 from referly.ingest.demo.frame import Frame
 from referly.ingest.demo.people import People
+from referly.outreach.scripts import SCRIPT_CHANNEL, script_key
 from referly.referrals.models import (
     Ask,
     AskKind,
@@ -41,7 +42,6 @@ EARLY_ENDINGS = [
     (S.IDENTIFIED, 0.12, []),
 ]
 MOMENTS = ["onboarding_completed", "measured_success", "renewal", "case_study", "nps_promoter"]
-SCRIPTS = {"email": "email", "linkedin": "linkedin", "call": "talking-points", "in_person": "talking-points"}
 NOTES = {
     S.IDENTIFIED: "Spotted a warm path",
     S.REQUESTED: "Asked after the quarterly review",
@@ -184,7 +184,7 @@ def _frames(
             target_contact_id=target_contact,
             owner_id=owner,
             channel=str(channel),
-            script_key=f"{SCRIPTS[str(channel)]}/{MOMENTS[int(rng.integers(len(MOMENTS)))]}/{lang}",
+            script_key=script_key(SCRIPT_CHANNEL[str(channel)], MOMENTS[int(rng.integers(len(MOMENTS)))], lang),
             stage=str(ladder[-1]),
             attribution=str(attribution),
             opportunity_id=opp,
