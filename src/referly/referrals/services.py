@@ -113,11 +113,17 @@ def advance(
     expected_version: int | None = None,
     consent: bool = False,
     override_reason: str = "",
+    recompute: bool = True,
 ) -> Referral:
     """Move a referral to ``stage``, or raise: ``NotFound``, ``Conflict`` (forbidden move, stale version),
-    ``NotPermitted`` (asking the referrer would break a cap or cool-down and no override reason is given)."""
+    ``NotPermitted`` (asking the referrer would break a cap or cool-down and no override reason is given).
+    ``recompute=False`` leaves the credit rules to the caller (a sweep moving many referrals runs them once)."""
     with transaction.atomic():  # a refusal half-way (the ask cap) leaves nothing behind
-        return _advance(referral_id, stage, actor, now, note, expected_version, consent, override_reason)
+        moved = _advance(referral_id, stage, actor, now, note, expected_version, consent, override_reason)
+        if recompute:
+            recompute_credit()
+            moved.refresh_from_db()
+        return moved
 
 
 def _advance(
@@ -174,8 +180,6 @@ def _advance(
         note=note,
         draft=thank_you(referral_id, stage) if stage in THANKED_AT else "",
     )
-    recompute_credit()
-    referral.refresh_from_db()
     return referral
 
 
@@ -308,20 +312,22 @@ def refresh(now: datetime, silence_days: int | None = None) -> dict[str, int]:
     silent = Referral.objects.filter(stage=S.REQUESTED, stage_changed_at__lte=now - timedelta(days=days))
     expired = 0
     for referral_id in silent.values_list("id", flat=True):
-        advance(referral_id, S.NO_RESPONSE, actor=None, now=now, note=f"No answer in {days} days")
+        advance(referral_id, S.NO_RESPONSE, actor=None, now=now, note=f"No answer in {days} days", recompute=False)
         expired += 1
     followed = follow_deals(now)
     return {"no_response": expired, "followed_deals": followed, "credit_changes": recompute_credit()}
 
 
 def follow_deals(now: datetime) -> int:
-    """Referrals at opportunity whose deal was won or lost (in the CRM, by an import) follow it."""
+    """Referrals at opportunity whose deal was won or lost (in the CRM, by an import) follow it.
+    The caller runs the credit rules afterwards."""
     closed = Referral.objects.filter(
         stage=S.OPPORTUNITY, opportunity__stage__in=[OpportunityStage.WON, OpportunityStage.LOST]
     )
     moved = list(closed.values_list("id", "opportunity__stage"))
     for referral_id, deal_stage in moved:
-        advance(referral_id, deal_stage, actor=None, now=now, note=f"The deal was {deal_stage} in the CRM")
+        note = f"The deal was {deal_stage} in the CRM"
+        advance(referral_id, deal_stage, actor=None, now=now, note=note, recompute=False)
     return len(moved)
 
 
