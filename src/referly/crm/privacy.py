@@ -41,11 +41,10 @@ def find_person(email: str) -> Contact:
     return found
 
 
-def identifiers(person: Contact) -> list[str]:
-    """The strings that identify the person, longest first, including those of records merged into them."""
+def identifiers(person: Contact, merged: list[dict[str, Any]]) -> list[str]:
+    """The strings that identify the person, longest first, including those of the records ``merged`` into them."""
     found: set[str] = set()
-    people = [model_fields(person), *merged_into(person.pk)]
-    for p in people:
+    for p in [model_fields(person), *merged]:
         found |= {p.get("email") or "", (p.get("phone") or "").strip()}
         first, last = p.get("first_name") or "", p.get("last_name") or ""
         if first and last:
@@ -60,25 +59,26 @@ def model_fields(person: Contact) -> dict[str, Any]:
     return {f: getattr(person, f) for f in ("email", "phone", "first_name", "last_name", "external_id")}
 
 
-def merged_into(contact_id: int) -> list[dict[str, Any]]:
-    """The snapshots of every contact merged into this one, directly or through a chain of merges."""
-    found, queue, seen = [], [contact_id], {contact_id}
+def merged_into(contact_id: int) -> tuple[list[int], list[dict[str, Any]]]:
+    """The ids of this contact and of every contact merged into it, directly or through a chain of merges,
+    and the merged ones' snapshots."""
+    chain, snapshots, queue = [contact_id], [], [contact_id]
     while queue:
         for merged_id, record in Merge.objects.filter(kind="contacts", kept_id=queue.pop()).values_list(
             "merged_id", "merged_record"
         ):
-            found.append(record if isinstance(record, dict) else {})
-            if merged_id not in seen:
-                seen.add(merged_id)
+            snapshots.append(record if isinstance(record, dict) else {})
+            if merged_id not in chain:
+                chain.append(merged_id)
                 queue.append(merged_id)
-    return found
+    return chain, snapshots
 
 
 def forget(email: str, now: datetime) -> dict[str, int]:
     """Erase the person with this e-mail; returns how many rows were erased, deleted or scrubbed."""
     person = find_person(email)
-    words = identifiers(person)
-    chain = _merge_chain(person.pk)
+    chain, snapshots = merged_into(person.pk)
+    words = identifiers(person, snapshots)
     if connection.vendor == "sqlite":
         connection.cursor().execute("PRAGMA secure_delete = ON")
     done: dict[str, int] = {}
@@ -118,16 +118,6 @@ def after_commit_cleanup() -> None:
 
 def _models() -> list[type[models.Model]]:
     return [m for label in APPS for m in apps.get_app_config(label).get_models()]
-
-
-def _merge_chain(contact_id: int) -> list[int]:
-    chain, queue = [contact_id], [contact_id]
-    while queue:
-        for merged_id in Merge.objects.filter(kind="contacts", kept_id=queue.pop()).values_list("merged_id", flat=True):
-            if merged_id not in chain:
-                chain.append(merged_id)
-                queue.append(merged_id)
-    return chain
 
 
 def _scrub_first_name(person: Contact) -> int:

@@ -9,6 +9,7 @@ from typing import Any
 import click
 from rich.table import Table
 
+from referly.errors import InvalidInput
 from referly.terminal import console, database_option
 
 KINDS = ["referral", "reference_call", "case_study", "review"]
@@ -39,8 +40,6 @@ def log(email: str, kind: str, asked_by: str | None, asked_at: datetime | None, 
 
     when = timezone.make_aware(asked_at, timezone.get_current_timezone()) if asked_at else timezone.now()
     if when > timezone.now():
-        from referly.errors import InvalidInput
-
         raise InvalidInput("--at: an ask is recorded once made, not in advance")
     with transaction.atomic():
         made = record_ask(
