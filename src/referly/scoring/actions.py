@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 SIZE_BANDS = "CASE WHEN {e} < 50 THEN 0 WHEN {e} < 250 THEN 1 WHEN {e} < 1000 THEN 2 WHEN {e} < 5000 THEN 3 ELSE 4 END"
 MOMENT_WORDS = {
@@ -56,29 +57,50 @@ class Action:
     components: dict[str, Any] = field(default_factory=dict)
 
 
-def candidates(con: duckdb.DuckDBPyConnection, factors: dict[str, float]) -> list[dict[str, Any]]:
-    """Every scorable (sponsor, target account) with its factors, best first."""
+def next_best_actions(con: duckdb.DuckDBPyConnection, factors: dict[str, float], per_sponsor: int) -> list[Action]:
+    """Every scorable (sponsor, target account) scored in DuckDB, the best chosen, and only those explained."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE candidates AS {_scored_sql(factors)}")
+    order = con.sql(
+        "SELECT sponsor_id, target_account_id FROM candidates ORDER BY action_score DESC, sponsor_id, target_account_id"
+    ).fetchnumpy()
+    chosen = choose(order["sponsor_id"].tolist(), order["target_account_id"].tolist(), per_sponsor)
+    pairs = pa.table({"sponsor_id": [s for s, _ in chosen], "target_account_id": [t for _, t in chosen]})
+    con.register("chosen", pairs)
+    rows = con.sql(_details_sql()).to_arrow_table().to_pylist()
+    details = {(r["sponsor_id"], r["target_account_id"]): r for r in rows}
+    con.unregister("chosen")
+    return [_action(rank, details[key]) for rank, key in enumerate(chosen, 1)]
+
+
+def choose(sponsors: list[int], targets: list[int], per_sponsor: int) -> list[tuple[int, int]]:
+    """Best first: each target account once, through its best sponsor still under the cap of ``per_sponsor``."""
+    taken: set[int] = set()
+    per: dict[int, int] = {}
+    chosen: list[tuple[int, int]] = []
+    for sponsor, target in zip(sponsors, targets, strict=True):
+        if target in taken or per.get(sponsor, 0) >= per_sponsor:
+            continue
+        taken.add(target)
+        per[sponsor] = per.get(sponsor, 0) + 1
+        chosen.append((sponsor, target))
+    return chosen
+
+
+def _scored_sql(factors: dict[str, float]) -> str:
     fit_floor, moment_floor = factors["fit_floor"], factors["moment_floor"]
     sponsor_band = SIZE_BANDS.format(e="sa.employees")
     target_band = SIZE_BANDS.format(e="ta.employees")
-    rows: list[dict[str, Any]] = (
-        con.sql(
-            f"""
+    return f"""
         WITH blocked AS (
             SELECT DISTINCT account_id FROM opportunities WHERE stage IN ('proposal', 'negotiation')
             UNION SELECT DISTINCT target_account_id FROM referrals
                   WHERE stage NOT IN ('won', 'lost', 'declined', 'no_response', 'withdrawn')
         ),
         early AS (SELECT DISTINCT account_id FROM opportunities WHERE stage IN ('prospecting', 'qualification'))
-        SELECT p.*, s.score AS sponsor_score, s.components AS sponsor_components,
-               coalesce(m.moment_strength, 0) AS moment_strength, m.moment, m.moment_days_left, m.moment_detail,
-               p.fit AS target_fit, p.tier AS target_tier, p.criteria_met,
-               sa.name AS sponsor_account, ta.name AS target_account, sa.industry = ta.industry AS same_industry,
-               ({sponsor_band}) = ({target_band}) AS same_size, ta.industry AS target_industry,
+        SELECT p.sponsor_id, p.target_account_id, s.score AS sponsor_score,
+               coalesce(m.moment_strength, 0) AS moment_strength,
+               sa.industry = ta.industry AS same_industry, ({sponsor_band}) = ({target_band}) AS same_size,
                e.account_id IS NOT NULL AS early_deal,
-               sc.first_name || ' ' || sc.last_name AS sponsor_name, sc.title AS sponsor_title,
-               tc.first_name || ' ' || tc.last_name AS target_name, tc.title AS target_title,
-               tm.name AS teammate_name,
                s.score / 100 * p.path_strength * ({fit_floor} + {1 - fit_floor} * p.fit / 100)
                  * (1 + {factors["same_industry"]} * (sa.industry = ta.industry)::INT
                       + {factors["same_size_band"]} * (({sponsor_band}) = ({target_band}))::INT)
@@ -86,46 +108,45 @@ def candidates(con: duckdb.DuckDBPyConnection, factors: dict[str, float]) -> lis
                  * CASE WHEN e.account_id IS NULL THEN 1.0 ELSE {factors["early_deal"]} END AS action_score
         FROM paths_fit p
         JOIN sponsor_scores s ON s.contact_id = p.sponsor_id AND NOT s.gated
-        JOIN contacts sc ON sc.id = p.sponsor_id JOIN accounts sa ON sa.id = sc.account_id
-        JOIN contacts tc ON tc.id = p.target_contact_id JOIN accounts ta ON ta.id = p.target_account_id
-        JOIN teammates tm ON tm.id = p.teammate_id
+        JOIN accounts sa ON sa.id = p.sponsor_account_id JOIN accounts ta ON ta.id = p.target_account_id
         LEFT JOIN moments m ON m.contact_id = p.sponsor_id
         LEFT JOIN early e ON e.account_id = p.target_account_id
         WHERE p.target_account_id NOT IN (SELECT account_id FROM blocked)
-        ORDER BY action_score DESC, p.sponsor_id, p.target_account_id
         """
-        )
-        .to_arrow_table()
-        .to_pylist()
+
+
+def _details_sql() -> str:
+    return """
+        SELECT p.*, c.sponsor_score, c.moment_strength, c.same_industry, c.same_size, c.early_deal, c.action_score,
+               m.moment, m.moment_days_left, m.moment_detail,
+               p.fit AS target_fit, p.tier AS target_tier,
+               sa.name AS sponsor_account, ta.name AS target_account, ta.industry AS target_industry,
+               sc.first_name || ' ' || sc.last_name AS sponsor_name, sc.title AS sponsor_title,
+               tc.first_name || ' ' || tc.last_name AS target_name, tc.title AS target_title,
+               tm.name AS teammate_name
+        FROM chosen ch
+        JOIN candidates c ON c.sponsor_id = ch.sponsor_id AND c.target_account_id = ch.target_account_id
+        JOIN paths_fit p ON p.sponsor_id = ch.sponsor_id AND p.target_account_id = ch.target_account_id
+        JOIN contacts sc ON sc.id = p.sponsor_id JOIN accounts sa ON sa.id = p.sponsor_account_id
+        JOIN contacts tc ON tc.id = p.target_contact_id JOIN accounts ta ON ta.id = p.target_account_id
+        JOIN teammates tm ON tm.id = p.teammate_id
+        LEFT JOIN moments m ON m.contact_id = p.sponsor_id
+        """
+
+
+def _action(rank: int, row: dict[str, Any]) -> Action:
+    return Action(
+        rank=rank,
+        sponsor_id=row["sponsor_id"],
+        sponsor_account_id=row["sponsor_account_id"],
+        teammate_id=row["teammate_id"],
+        target_account_id=row["target_account_id"],
+        target_contact_id=row["target_contact_id"],
+        score=round(float(row["action_score"]), 6),
+        channel=channel(row),
+        explanation=explain(row),
+        components=_components(row),
     )
-    return rows
-
-
-def rank_actions(rows: list[dict[str, Any]], per_sponsor: int) -> list[Action]:
-    taken: set[int] = set()
-    per: dict[int, int] = {}
-    actions: list[Action] = []
-    for row in rows:
-        sponsor, target = row["sponsor_id"], row["target_account_id"]
-        if target in taken or per.get(sponsor, 0) >= per_sponsor:
-            continue
-        taken.add(target)
-        per[sponsor] = per.get(sponsor, 0) + 1
-        actions.append(
-            Action(
-                rank=len(actions) + 1,
-                sponsor_id=sponsor,
-                sponsor_account_id=row["sponsor_account_id"],
-                teammate_id=row["teammate_id"],
-                target_account_id=target,
-                target_contact_id=row["target_contact_id"],
-                score=round(float(row["action_score"]), 6),
-                channel=channel(row),
-                explanation=explain(row),
-                components=_components(row),
-            )
-        )
-    return actions
 
 
 def channel(row: dict[str, Any]) -> str:

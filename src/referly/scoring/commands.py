@@ -6,16 +6,13 @@ import json
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 from rich.table import Table
 
 from referly.errors import InvalidInput
 from referly.terminal import console, database_option
-
-if TYPE_CHECKING:  # numpy and pyarrow load only when a command needs them: `referly --help` stays quick
-    import pyarrow as pa
 
 
 @click.group()
@@ -189,9 +186,25 @@ def _cutoff(value: str | None, ts: Any) -> int:
     help="Parquet event files (contact_id, teammate_id, kind, occurred_at) to use instead of the "
     "database's interactions; a folder reads every file in it.",
 )
+@click.option(
+    "--folder",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Score a system of record exported as Parquet files (accounts.parquet, contacts.parquet, ..., "
+    "interactions/) instead of the database; the score tables are written as Parquet under --out.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --folder: where to write the score tables. Default: FOLDER/scores.",
+)
 @database_option
-def score(as_of: datetime | None, event_files: tuple[Path, ...]) -> None:
+def score(as_of: datetime | None, event_files: tuple[Path, ...], folder: Path | None, out: Path | None) -> None:
     """Run the whole scoring pipeline and store the results as a new run."""
+    if folder is not None:
+        score_folder(folder, out or folder / "scores", as_of.date() if as_of else None, list(event_files))
+        return
+    if out is not None:
+        raise InvalidInput("--out goes with --folder: runs on the database are stored in it")
     from referly.database import open_database
 
     open_database()
@@ -202,10 +215,50 @@ def score(as_of: datetime | None, event_files: tuple[Path, ...]) -> None:
         f"({run.counts['gated']:,} gated), {run.counts['actions']:,} next best actions, "
         f"{run.counts['recovery']:,} accounts to recover. Settings {run.settings_hash}."
     )
+    _print_timings(run.timings)
+
+
+def score_folder(folder: Path, out: Path, day: Any, event_files: list[Path]) -> None:
+    """Score the Parquet export in ``folder`` and write the score tables under ``out``; the database is untouched."""
+    import time
+
+    from referly.database import start_django
+    from referly.scoring.config import load_settings
+    from referly.scoring.folder import event_files as files_of
+    from referly.scoring.folder import folder_inputs, reduce_files, require_tables, write_results
+    from referly.scoring.pipeline import as_of_moment, run_pipeline
+
+    start_django()
+    require_tables(folder)
+    settings = load_settings()
+    as_of = as_of_moment(day)
+    clock = time.perf_counter()
+    pairs = reduce_files(files_of(event_files or [folder / "interactions"]), int(as_of.timestamp()), settings.strength)
+    reduced = time.perf_counter()
+    inputs = folder_inputs(folder, (as_of - timedelta(seconds=1)).date())
+    read = time.perf_counter()
+    results = run_pipeline(inputs, as_of, settings, pairs=pairs)
+    clock_write = time.perf_counter()
+    written = write_results(results, out)
+    timings = {
+        "reduce the event files": reduced - clock,
+        "read the other tables, derive former colleagues": read - reduced,
+        **results.timings,
+        "write the score tables": time.perf_counter() - clock_write,
+    }
+    console.print(
+        f"Scored {folder} as of {as_of:%Y-%m-%d %H:%M} UTC in {sum(timings.values()):.1f} s: "
+        f"{written['relationship_strength']:,} relationships, {written['sponsor_scores']:,} possible sponsors, "
+        f"{written['next_best_actions']:,} next best actions; score tables in {out}. Settings {settings.digest}."
+    )
+    _print_timings(timings)
+
+
+def _print_timings(timings: dict[str, float]) -> None:
     table = Table(title="Where the time went", show_edge=False)
     table.add_column("Step")
     table.add_column("Seconds", justify="right")
-    for name, seconds in run.timings.items():
+    for name, seconds in timings.items():
         table.add_row(name, f"{seconds:.2f}")
     console.print(table)
 
@@ -217,6 +270,8 @@ def score_now(day: Any, event_files: list[Path]) -> Any:
     from django.db import transaction
 
     from referly.scoring.config import load_settings
+    from referly.scoring.folder import event_files as files_of
+    from referly.scoring.folder import reduce_files
     from referly.scoring.pipeline import as_of_moment, run_pipeline
     from referly.scoring.store import load_inputs, reduce_in_database, save_results
 
@@ -224,15 +279,18 @@ def score_now(day: Any, event_files: list[Path]) -> Any:
     started_at = datetime.now(tz=UTC)
     as_of = as_of_moment(day)
     clock = time.perf_counter()
-    pairs = None
     if event_files:
-        inputs = load_inputs(_parquet_events(event_files))
+        pairs = reduce_files(files_of(event_files), int(as_of.timestamp()), settings.strength)
     else:
         pairs = reduce_in_database(int(as_of.timestamp()), settings.strength)
-        inputs = load_inputs()
+    inputs = load_inputs()
     loaded = time.perf_counter() - clock
     results = run_pipeline(inputs, as_of, settings, pairs=pairs)
-    step = "read the database" if event_files else "reduce the interactions in the database, read the rest"
+    step = (
+        "reduce the event files, read the database"
+        if event_files
+        else ("reduce the interactions in the database, read the rest")
+    )
     results.timings = {step: round(loaded, 3), **results.timings}
     clock = time.perf_counter()
     with transaction.atomic():
@@ -241,21 +299,6 @@ def score_now(day: Any, event_files: list[Path]) -> Any:
         run.seconds = round(sum(run.timings.values()), 3)
         run.save(update_fields=["timings", "seconds"])
     return run
-
-
-def _parquet_events(paths: list[Path]) -> pa.Table:
-    import duckdb
-
-    files = [str(f) for p in paths for f in (sorted(p.glob("*.parquet")) if p.is_dir() else [p])]
-    con = duckdb.connect()
-    try:
-        return con.sql(
-            "SELECT teammate_id::BIGINT AS a, contact_id::BIGINT AS b, kind::TINYINT AS kind, "
-            "epoch(occurred_at)::BIGINT AS ts FROM read_parquet($files)",
-            params={"files": files},
-        ).to_arrow_table()
-    except duckdb.Error as exc:
-        raise InvalidInput(f"Cannot read the event files: {exc}") from None
 
 
 @click.command()

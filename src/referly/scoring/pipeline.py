@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pyarrow as pa
 
-from referly.scoring.actions import Action, candidates, rank_actions
+from referly.scoring.actions import Action, next_best_actions
 from referly.scoring.config import ScoringSettings
 from referly.scoring.context import DAY, Inputs, engine
 from referly.scoring.gates import gate_reasons, recovery_accounts
@@ -130,7 +130,7 @@ def run_pipeline(
     con.register("sponsor_scores", sponsors)
     step("sponsor scores")
 
-    actions = rank_actions(candidates(con, dict(settings.factors)), settings.per_sponsor)
+    actions = next_best_actions(con, dict(settings.factors), settings.per_sponsor)
     recovery = recovery_accounts(con)
     step("next best actions")
     con.close()

@@ -1,0 +1,196 @@
+"""The system of record as a folder of Parquet files: scoring at a scale no single database file holds.
+
+The folder has one file per table (``accounts.parquet``, ``contacts.parquet``, ``signals.parquet``,
+``connections.parquet``, ``opportunities.parquet``, ``asks.parquet``, ``referrals.parquet``,
+``teammates.parquet``, ``employment.parquet``) with the columns of the tables they come from, and the
+events under ``interactions/*.parquet`` (contact_id, teammate_id, kind, occurred_at): the layout
+`referly demo-data --scale enterprise` writes and a warehouse export can produce.
+
+DuckDB reads the files where they are: the events are reduced straight from the files (only one row
+per pair comes back into memory) and the former-colleague ties are derived from the employment
+histories with one range join, by the same rule as ``referly.crm.colleagues`` (overlap of at least
+90 days, not both still there; confidence from 0.3 to 0.8 at three years). The results are written
+back as Parquet files, one per score table.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from referly.crm.colleagues import FULL_OVERLAP_DAYS, MIN_OVERLAP_DAYS
+from referly.errors import InvalidInput
+from referly.scoring.config import StrengthSettings
+from referly.scoring.context import Inputs
+from referly.scoring.pipeline import Results
+from referly.scoring.strength import PairState, reduction_sql
+
+TABLES = (
+    "teammates",
+    "accounts",
+    "contacts",
+    "signals",
+    "connections",
+    "opportunities",
+    "asks",
+    "referrals",
+    "employment",
+)
+
+
+def events_source(files: list[str]) -> str:
+    """The event files as the reduction reads them: (a = teammate, b = contact, kind, ts in epoch seconds)."""
+    listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+    return (
+        "(SELECT teammate_id::BIGINT AS a, contact_id::BIGINT AS b, kind::TINYINT AS kind, "
+        f"epoch(occurred_at)::BIGINT AS ts FROM read_parquet([{listed}]))"
+    )
+
+
+def event_files(paths: list[Path]) -> list[str]:
+    """Every Parquet file named, a folder standing for the files in it."""
+    files = [str(f) for p in paths for f in (sorted(p.glob("*.parquet")) if p.is_dir() else [p])]
+    if not files:
+        raise InvalidInput(f"No Parquet event files in {', '.join(str(p) for p in paths)}")
+    return files
+
+
+def reduce_files(files: list[str], as_of: int, settings: StrengthSettings) -> PairState:
+    """The event-level reduction run by DuckDB over the files themselves."""
+    con = duckdb.connect()
+    try:
+        table = con.sql(reduction_sql(events_source(files), as_of, settings.half_life_days)).to_arrow_table()
+    except duckdb.Error as exc:
+        raise InvalidInput(f"Cannot read the event files: {exc}") from None
+    finally:
+        con.close()
+    return PairState(as_of, table)
+
+
+def require_tables(folder: Path) -> None:
+    missing = [name for name in TABLES if not (folder / f"{name}.parquet").is_file()]
+    if missing:
+        raise InvalidInput(f"{folder} has no {', '.join(f'{m}.parquet' for m in missing)}")
+
+
+def folder_inputs(folder: Path, today: date) -> Inputs:
+    """Every table of the folder, shaped as ``referly.scoring.store.load_inputs`` shapes the database's."""
+    require_tables(folder)
+    con = duckdb.connect()
+    try:
+        for name in TABLES:
+            con.sql(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{_quoted(folder / f'{name}.parquet')}')")
+        return _inputs(con, today)
+    except duckdb.Error as exc:
+        raise InvalidInput(f"{folder}: a table lacks a column the scoring needs ({exc})") from None
+    finally:
+        con.close()
+
+
+def _inputs(con: duckdb.DuckDBPyConnection, today: date) -> Inputs:
+    def table(sql: str) -> pa.Table:
+        return con.sql(sql).to_arrow_table()
+
+    def optional(name: str, column: str, otherwise: str) -> str:
+        present = column in con.sql(f"SELECT * FROM {name} LIMIT 0").columns
+        return column if present else f"{otherwise} AS {column}"
+
+    day = "(({c}) - DATE '1970-01-01')::BIGINT"
+    empty_events = pa.table(
+        {
+            "a": pa.array([], pa.int64()),
+            "b": pa.array([], pa.int64()),
+            "kind": pa.array([], pa.int8()),
+            "ts": pa.array([], pa.int64()),
+        }
+    )
+    return Inputs(
+        events=empty_events,
+        teammates=table("SELECT id, name, role FROM teammates"),
+        accounts=table(
+            "SELECT id, name, industry, employees::BIGINT AS employees, annual_revenue::DOUBLE AS annual_revenue, "
+            f"country, lifecycle, {day.format(c='client_since')} AS client_day, "
+            f"{optional('accounts', 'custom', 'NULL::VARCHAR')} FROM accounts"
+        ),
+        contacts=table(
+            "SELECT id, account_id, first_name, last_name, title, seniority, role, "
+            "coalesce(do_not_contact, false) AS do_not_contact, coalesce(opted_out_of_asks, false) AS opted_out "
+            "FROM contacts"
+        ),
+        signals=table(
+            f"SELECT account_id, contact_id::BIGINT AS contact_id, kind, {day.format(c='occurred_on')} AS day, "
+            f"nps_score::BIGINT AS nps_score, detail, {day.format(c='resolved_on')} AS resolved_day FROM signals"
+        ),
+        connections=table(connections_sql(today)),
+        opportunities=table(
+            "SELECT account_id::BIGINT AS account_id, stage FROM opportunities "
+            "WHERE stage NOT IN ('won', 'lost') AND account_id IS NOT NULL"
+        ),
+        asks=table(
+            "SELECT contact_id::BIGINT AS contact_id, account_id::BIGINT AS account_id, "
+            "epoch(asked_at)::BIGINT AS asked_ts, outcome, epoch(outcome_at)::BIGINT AS outcome_ts FROM asks"
+        ),
+        referrals=table(
+            "SELECT referrer_contact_id::BIGINT AS referrer_contact_id, "
+            "target_account_id::BIGINT AS target_account_id, stage FROM referrals"
+        ),
+    )
+
+
+def connections_sql(today: date) -> str:
+    """Declared contact-to-contact ties, and former colleagues derived from the employment histories."""
+    span = FULL_OVERLAP_DAYS - MIN_OVERLAP_DAYS
+    return f"""
+WITH jobs AS (
+    SELECT contact_id, company_key, company_name, started_on AS s,
+           coalesce(ended_on, DATE '{today.isoformat()}') AS e, ended_on IS NULL AS current
+    FROM employment WHERE company_key IS NOT NULL AND company_key <> '' AND started_on IS NOT NULL
+),
+shared AS (
+    SELECT a.contact_id AS lo, b.contact_id AS hi, a.company_name,
+           (least(a.e, b.e) - greatest(a.s, b.s))::BIGINT AS overlap
+    FROM jobs a JOIN jobs b
+      ON a.company_key = b.company_key AND a.contact_id < b.contact_id AND a.s < b.e AND b.s < a.e
+    WHERE NOT (a.current AND b.current)
+),
+best AS (
+    SELECT lo, hi, max(overlap) AS overlap, arg_max(company_name, overlap) AS company_name
+    FROM shared WHERE overlap >= {MIN_OVERLAP_DAYS} GROUP BY lo, hi
+)
+SELECT from_contact_id::BIGINT AS from_id, to_contact_id::BIGINT AS to_id, kind, confidence::DOUBLE AS confidence,
+       provenance
+FROM connections WHERE to_contact_id IS NOT NULL AND kind <> 'former_colleagues'
+UNION ALL
+SELECT lo, hi, 'former_colleagues',
+       round(0.3 + 0.5 * (least(overlap, {FULL_OVERLAP_DAYS}) - {MIN_OVERLAP_DAYS}) / {span}, 4),
+       left('Worked together at ' || company_name, 255)
+FROM best
+"""
+
+
+def write_results(results: Results, out: Path) -> dict[str, int]:
+    """The run's score tables as Parquet files under ``out``; returns rows written per table."""
+    out.mkdir(parents=True, exist_ok=True)
+    actions = pa.Table.from_pylist(
+        [{**asdict(a), "components": json.dumps(a.components, default=str)} for a in results.actions]
+    )
+    tables = {
+        "relationship_strength": results.strengths,
+        "account_fit": results.fit,
+        "sponsor_scores": results.sponsors,
+        "next_best_actions": actions,
+        "recovery": results.recovery,
+    }
+    for name, table in tables.items():
+        pq.write_table(table, out / f"{name}.parquet")
+    return {name: table.num_rows for name, table in tables.items()}
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
