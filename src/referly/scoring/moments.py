@@ -2,7 +2,8 @@
 
 A window opens on the signal's day at the rule's strength and fades linearly to nothing at its
 end. NPS promoter answers open a window for the person who answered; every other trigger (a
-measured win, a renewal, a case study...) opens one for everybody at the account.
+measured win, a renewal, a case study...) opens one for everybody at the account. Between equally
+strong windows the latest signal wins.
 """
 
 from __future__ import annotations
@@ -37,14 +38,21 @@ def best_moments(con: duckdb.DuckDBPyConnection, today: int, rules: tuple[Moment
             FROM signals s JOIN moment_rules r ON s.kind = r.signal_kind
             WHERE s.day <= {today} AND {today} - s.day < r.days
               AND (r.min_score < 0 OR s.nps_score >= r.min_score)
+        ),
+        reached AS (
+            SELECT c.id AS contact_id, o.* EXCLUDE (contact_id) FROM open o JOIN contacts c ON c.id = o.contact_id
+            WHERE o.personal
+            UNION ALL
+            SELECT c.id, o.* EXCLUDE (contact_id) FROM open o JOIN contacts c ON c.account_id = o.account_id
+            WHERE NOT o.personal
         )
-        SELECT c.id AS contact_id,
-               arg_max(o.rule, o.now_strength) AS moment,
-               max(o.now_strength) AS moment_strength,
-               arg_max(o.days_left, o.now_strength) AS moment_days_left,
-               arg_max(o.detail, o.now_strength) AS moment_detail
-        FROM contacts c JOIN open o
-          ON (o.personal AND o.contact_id = c.id) OR (NOT o.personal AND o.account_id = c.account_id)
-        GROUP BY c.id
+        SELECT contact_id, best.rule AS moment, best.now_strength AS moment_strength,
+               best.days_left AS moment_days_left, best.detail AS moment_detail
+        FROM (
+            SELECT contact_id,
+                   arg_max({{'rule': rule, 'now_strength': now_strength, 'days_left': days_left, 'detail': detail}},
+                           (now_strength, -day, rule)) AS best
+            FROM reached GROUP BY contact_id
+        )
         """
     ).to_arrow_table()

@@ -110,23 +110,16 @@ def run_pipeline(
     features = sponsor_features(con, today, settings.gates.escalation_days)
     components = sponsor_components(features)
     scores = sponsor_scores(components, settings)
-    reasons = {r["contact_id"]: r["reasons"] for r in gated.select(["contact_id", "reasons"]).to_pylist()}
-    ids = features.column("contact_id").to_pylist()
-    sponsors = pa.table(
-        {
-            "contact_id": ids,
-            "account_id": features.column("account_id"),
-            "teammate_id": features.column("teammate_id"),
-            "score": np.round(scores, 2),
-            "gated": [i in reasons for i in ids],
-            "reasons": [reasons.get(i, []) for i in ids],
-            "components": [
-                json.dumps({name: round(float(components[name][k]), 4) for name in (*COMPONENTS, "risk")})
-                for k in range(len(ids))
-            ],
-            "success_detail": features.column("success_detail"),
-        }
-    )
+    con.register("features", features)
+    con.register("parts", pa.table({"score": np.round(scores, 2), **{n: components[n] for n in (*COMPONENTS, "risk")}}))
+    explained = ", ".join(f"{name} := round(parts.{name}, 4)" for name in (*COMPONENTS, "risk"))
+    sponsors = con.sql(
+        f"""SELECT f.contact_id, f.account_id, f.teammate_id, parts.score, g.contact_id IS NOT NULL AS gated,
+                  coalesce(g.reasons, []::VARCHAR[]) AS reasons,
+                  to_json(struct_pack({explained}))::VARCHAR AS components, f.success_detail
+           FROM features f POSITIONAL JOIN parts LEFT JOIN gated g ON g.contact_id = f.contact_id
+           ORDER BY f.contact_id"""
+    ).to_arrow_table()
     con.register("sponsor_scores", sponsors)
     step("sponsor scores")
 
