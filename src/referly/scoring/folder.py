@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from referly.crm.colleagues import FULL_OVERLAP_DAYS, MIN_OVERLAP_DAYS
-from referly.errors import InvalidInput
+from referly.errors import InvalidInput, Unavailable
 from referly.scoring.config import StrengthSettings
 from referly.scoring.context import Inputs
 from referly.scoring.pipeline import Results
@@ -49,7 +49,7 @@ def events_source(files: list[str]) -> str:
     listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
     return (
         "(SELECT teammate_id::BIGINT AS a, contact_id::BIGINT AS b, kind::TINYINT AS kind, "
-        f"epoch(occurred_at)::BIGINT AS ts FROM read_parquet([{listed}]))"
+        f"epoch_ms(occurred_at) // 1000 AS ts FROM read_parquet([{listed}]))"
     )
 
 
@@ -62,7 +62,16 @@ def event_files(paths: list[Path]) -> list[str]:
 
 
 def reduce_files(files: list[str], as_of: int, settings: StrengthSettings) -> PairState:
-    """The event-level reduction run by DuckDB over the files themselves."""
+    """The event-level reduction run over the files themselves, by the engine ``REFERLY_EVENTS_ENGINE`` names."""
+    from referly import config
+
+    engine = config.EVENTS_ENGINE.value().strip().lower()
+    if engine == "spark":
+        from referly.scoring.spark import reduce_on_spark
+
+        return reduce_on_spark(files, as_of, settings)
+    if engine != "duckdb":
+        raise Unavailable(f"REFERLY_EVENTS_ENGINE={engine!r}: the engines are duckdb and spark")
     con = duckdb.connect()
     try:
         table = con.sql(reduction_sql(events_source(files), as_of, settings.half_life_days)).to_arrow_table()

@@ -33,7 +33,7 @@ def _epoch(column: str) -> str:
         if sqlite3.sqlite_version_info >= (3, 38):
             return f"unixepoch({column})"
         return f"CAST(strftime('%s', {column}) AS INTEGER)"
-    return f"CAST(EXTRACT(EPOCH FROM {column}) AS BIGINT)"
+    return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"
 
 
 def _day(column: str) -> str:
@@ -61,7 +61,9 @@ def reduce_in_database(as_of: int, settings: StrengthSettings) -> PairState:
     source = interactions_source()
     names = ["a", "b", *SUMS, "touches", "first_ts", "last_ts"]
     types = {n: (pa.float64() if n in SUMS else pa.int64()) for n in names}
-    return PairState(as_of, _fetch(reduction_sql(source, as_of, settings.half_life_days), names, types))
+    dialect = "sqlite" if connection.vendor == "sqlite" else "postgres"
+    sql = reduction_sql(source, as_of, settings.half_life_days, dialect=dialect)
+    return PairState(as_of, _fetch(sql, names, types))
 
 
 def load_events() -> pa.Table:

@@ -24,6 +24,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import sqlglot
 
 from referly.scoring.config import StrengthSettings
 
@@ -31,26 +32,38 @@ DAY = 86_400.0
 SUMS = ("d_out", "d_in", "d_meeting", "d_call", "d_note")
 
 
-def reduction_sql(source: str, as_of: int, half_life_days: float, since: int | None = None) -> str:
+DIALECTS = ("duckdb", "sqlite", "postgres", "spark")
+PLACEHOLDER = "referly_events_source"
+
+
+def reduction_sql(
+    source: str, as_of: int, half_life_days: float, since: int | None = None, dialect: str = "duckdb"
+) -> str:
     """The reduction over ``source`` (a table or subquery with a, b, kind 1..5, ts in epoch seconds).
 
-    Plain SQL (``power``, ``CASE``, ``GROUP BY``) that DuckDB, SQLite (3.35+, math functions) and
-    PostgreSQL all run, so the events can be reduced where they are stored.
+    Written once, in DuckDB's SQL (``power``, ``CASE``, ``GROUP BY``), and rendered by sqlglot for the
+    engine where the events are stored: SQLite (3.35+, math functions), PostgreSQL or Spark SQL.
+    ``source`` is inserted as it is, after the rendering: it is already in that engine's dialect.
     """
+    if dialect not in DIALECTS:
+        raise ValueError(f"no reduction for the SQL dialect {dialect!r}")
     since_clause = f" AND ts >= {int(since)}" if since is not None else ""
     half_life = float(half_life_days) * DAY
     sums = ",\n       ".join(
         f"COALESCE(SUM(CASE WHEN kind = {k} THEN w ELSE 0 END), 0.0) AS {name}" for k, name in enumerate(SUMS, 1)
     )
-    return f"""
+    sql = f"""
 SELECT a, b,
        {sums},
        COUNT(*) AS touches, MIN(ts) AS first_ts, MAX(ts) AS last_ts
 FROM (SELECT a, b, kind, ts,
-             power(CAST(2 AS DOUBLE PRECISION), CAST(ts - {int(as_of)} AS DOUBLE PRECISION) / {half_life!r}) AS w
-      FROM {source} AS events WHERE ts < {int(as_of)}{since_clause}) AS touched
+             power(CAST(2 AS DOUBLE), CAST(ts - {int(as_of)} AS DOUBLE) / {half_life!r}) AS w
+      FROM {PLACEHOLDER} AS events WHERE ts < {int(as_of)}{since_clause}) AS touched
 GROUP BY a, b
 """
+    if dialect != "duckdb":
+        sql = sqlglot.transpile(sql, read="duckdb", write=dialect, pretty=True)[0]
+    return sql.replace(PLACEHOLDER, source)
 
 
 @dataclass
