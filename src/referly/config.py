@@ -58,6 +58,22 @@ NO_RESPONSE_DAYS = Setting(
 ATTRIBUTION_DAYS = Setting(
     "REFERLY_ATTRIBUTION_DAYS", "90", "Attribution window: how long a referral holds its target against duplicates."
 )
+JOB_LEASE_MINUTES = Setting(
+    "REFERLY_JOB_LEASE_MINUTES",
+    "60",
+    "Minutes a worker holds a job it runs; after that the job is presumed lost and queued again.",
+)
+JOB_MAX_ATTEMPTS = Setting(
+    "REFERLY_JOB_MAX_ATTEMPTS", "3", "Attempts at a job whose worker stopped answering before the job is failed."
+)
+EVENTS_ENGINE = Setting(
+    "REFERLY_EVENTS_ENGINE",
+    "duckdb",
+    "Where event files given to `referly score --events/--folder` are reduced: duckdb (in this process) or spark.",
+)
+SPARK_MASTER = Setting(
+    "REFERLY_SPARK_MASTER", "local[*]", "The Spark master the reduction runs on when REFERLY_EVENTS_ENGINE=spark."
+)
 
 ALL: tuple[Setting, ...] = (
     DATABASE_URL,
@@ -72,6 +88,10 @@ ALL: tuple[Setting, ...] = (
     COMPANY_NAME,
     NO_RESPONSE_DAYS,
     ATTRIBUTION_DAYS,
+    EVENTS_ENGINE,
+    SPARK_MASTER,
+    JOB_LEASE_MINUTES,
+    JOB_MAX_ATTEMPTS,
 )
 
 
