@@ -41,6 +41,7 @@ def spark_session(master: str | None = None) -> Any:
         SparkSession.builder.master(master or config.SPARK_MASTER.value())
         .appName("referly")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.sql.shuffle.partitions", "8")
