@@ -75,11 +75,14 @@ def main() -> None:
     status = Path(f"/proc/{jvm}/status").read_text()
     jvm_peak = int(next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1]) / 2**20
     spark_session().stop()
-    print("| events | pairs | Spark start | reduction on Spark | on DuckDB | decayed sum (DuckDB) | Spark / DuckDB "
-          "| same result | peak: Python, Spark JVM |")
+    print(
+        "| events | pairs | Spark start | reduction on Spark | on DuckDB | decayed sum (DuckDB) | Spark / DuckDB "
+        "| same result | peak: Python, Spark JVM |"
+    )
     print(
         f"| {events:,} | {s.num_rows:,} | {startup:.1f} s | {spark:.1f} s ({args.master}) | {duck:.1f} s | "
-        f"{baseline:.1f} s | {spark / duck:.1f}x | {'yes' if same else 'NO'} | {python_peak:.1f} GiB, {jvm_peak:.1f} GiB |"
+        f"{baseline:.1f} s | {spark / duck:.1f}x | {'yes' if same else 'NO'} | "
+        f"{python_peak:.1f} GiB, {jvm_peak:.1f} GiB |"
     )
 
 

@@ -66,6 +66,10 @@ def _register() -> None:
     main.add_command(referral)
     main.add_command(ask)
     main.add_command(script)
+    from referly.jobs.commands import job, worker
+
+    main.add_command(worker)
+    main.add_command(job)
 
 
 _register()

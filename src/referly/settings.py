@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "referly.referrals",
     "referly.reports",
     "referly.scoring",
+    "referly.jobs",
 ]
 
 MIDDLEWARE = [

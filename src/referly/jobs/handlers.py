@@ -1,0 +1,88 @@
+"""What each kind of job does. A handler takes the moment the job started and returns what it did.
+
+Handlers run inside the job's transaction, opened by the worker: they never commit. An expected
+failure is a ``ReferlyError``; anything else is a bug, kept with its traceback in the job's record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from referly.jobs.models import JobKind
+
+# The monthly review is stale after this long (see the glossary: "stale after 30 days").
+REVIEW_STALE_AFTER = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a job did: one line for people, figures for machines, and whether someone should act on it."""
+
+    summary: str
+    figures: dict[str, Any] = field(default_factory=dict)
+    notice: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {"summary": self.summary, "notice": self.notice, **self.figures}
+
+
+Handler = Callable[[datetime], Outcome]
+
+
+def run_scoring(now: datetime) -> Outcome:
+    """The scoring run `referly score` makes, as of the moment it runs."""
+    from referly.scoring.commands import score_now
+
+    run = score_now(None, [])
+    counts = {str(k): int(v) for k, v in dict(run.counts).items()}
+    return Outcome(
+        f"scoring run {run.pk} as of {run.as_of:%Y-%m-%d %H:%M} UTC: {counts.get('actions', 0):,} next best "
+        f"actions, {counts.get('sponsors', 0):,} possible sponsors",
+        {"run": run.pk, "counts": counts},
+    )
+
+
+def refresh_referrals(now: datetime) -> Outcome:
+    """The daily sweep of `referly referral refresh`: silence, deals closed in the CRM, credit."""
+    from referly.referrals.services import refresh
+
+    done = refresh(now)
+    return Outcome(
+        f"{done['no_response']} referral(s) moved to no_response, {done['followed_deals']} followed their deal, "
+        f"{done['credit_changes']} credit change(s)",
+        dict(done),
+    )
+
+
+def remind_review(now: datetime) -> Outcome:
+    from referly.reports.models import Review
+
+    latest = Review.objects.order_by("-month", "-created_at").values_list("month", "created_at").first()
+    return review_reminder(latest, now)
+
+
+def review_reminder(latest: tuple[date, datetime] | None, now: datetime) -> Outcome:
+    """Whether the monthly referral review is due, from the latest review's month and creation time."""
+    if latest is None:
+        return Outcome(
+            "no review yet: time for the first monthly referral review",
+            {"last_review": None, "days_ago": None, "due": True},
+            notice=True,
+        )
+    month, created_at = latest
+    age = now - created_at
+    days = age.days
+    due = age > REVIEW_STALE_AFTER
+    text = f"last review {month:%Y-%m}, {days} day{'' if days == 1 else 's'} ago"
+    text += ": the monthly referral review is due" if due else ": up to date"
+    return Outcome(text, {"last_review": f"{month:%Y-%m}", "days_ago": days, "due": due}, notice=due)
+
+
+HANDLERS: Mapping[str, Handler] = {
+    JobKind.SCORE: run_scoring,
+    JobKind.REFERRAL_REFRESH: refresh_referrals,
+    JobKind.REVIEW_REMINDER: remind_review,
+}
