@@ -52,7 +52,7 @@ def run_pipeline(
             on_step(name)
 
     now = int(as_of.timestamp())
-    today = now // DAY
+    today = (now - 1) // DAY  # the last day as_of covers whole: a fact dated after it is not known yet
     state = pairs if pairs is not None else reduce_events(inputs.events, now, settings.strength)
     parts = strength_of(state.table, settings.strength)
     strengths = pa.table(
