@@ -70,6 +70,11 @@ def _register() -> None:
 
     main.add_command(worker)
     main.add_command(job)
+    from referly.reports.commands import plan, report, review
+
+    main.add_command(review)
+    main.add_command(report)
+    main.add_command(plan)
 
 
 _register()

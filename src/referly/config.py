@@ -75,6 +75,16 @@ SPARK_MASTER = Setting(
     "REFERLY_SPARK_MASTER", "local[*]", "The Spark master the reduction runs on when REFERLY_EVENTS_ENGINE=spark."
 )
 
+REFERRAL_GOAL_SHARE = Setting(
+    "REFERLY_REFERRAL_GOAL_SHARE", "0.40", "The referral channel's goal: this share of new pipeline (0 to 1)."
+)
+REFERRAL_GOAL_MONTHS = Setting(
+    "REFERLY_REFERRAL_GOAL_MONTHS", "18", "Months from the first monthly review to reach the referral goal share."
+)
+CHROMIUM = Setting(
+    "REFERLY_CHROMIUM", "", "Chromium executable that prints PDF reports. Empty: chromium (or Chrome) found on PATH."
+)
+
 ALL: tuple[Setting, ...] = (
     DATABASE_URL,
     DB,
@@ -92,6 +102,9 @@ ALL: tuple[Setting, ...] = (
     SPARK_MASTER,
     JOB_LEASE_MINUTES,
     JOB_MAX_ATTEMPTS,
+    REFERRAL_GOAL_SHARE,
+    REFERRAL_GOAL_MONTHS,
+    CHROMIUM,
 )
 
 

@@ -81,6 +81,54 @@ def evaluate_ties(
     console.print("Measured on this log only; ties are undirected; AUC counts equal scores as half.")
 
 
+@evaluate.command("ranking")
+@click.option("--from", "start", required=True, type=click.DateTime(["%Y-%m-%d"]), help="First day of asks.")
+@click.option("--to", "end", required=True, type=click.DateTime(["%Y-%m-%d"]), help="Last day of asks (included).")
+@click.option(
+    "--step-days",
+    type=int,
+    default=30,
+    show_default=True,
+    help="Days per period; each period's asks are scored as of its first day.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the random baseline ranking.")
+@click.option("--json", "as_json", is_flag=True)
+@database_option
+def evaluate_ranking(start: datetime, end: datetime, step_days: int, seed: int, as_json: bool) -> None:
+    """Replay past referral asks: would the action ranking, as of each ask's date, have put the ones that worked on
+    top? Beside random, NPS-only and most-recent-contact rankings. See docs/backtest.md."""
+    from referly.reports.evidence import Period
+
+    if start > end:
+        raise InvalidInput(f"--from {start:%Y-%m-%d} is after --to {end:%Y-%m-%d}")
+    if step_days < 1:
+        raise InvalidInput(f"--step-days must be at least 1 (got {step_days})")
+    from referly.database import open_database
+
+    open_database()
+    from referly.reports.backtest import backtest_json, print_backtest, replay
+    from referly.terminal import err_console
+
+    def progress(run: Any) -> None:
+        err_console.print(
+            f"Scored as of {run.period.start}: {run.asks} ask{'s' if run.asks > 1 else ''} "
+            f"against {run.actions} ranked actions ({run.seconds:.1f} s)",
+            highlight=False,
+        )
+
+    result = replay(
+        Period(start.date(), end.date()),
+        step_days,
+        read_at=datetime.now(tz=UTC),
+        seed=seed,
+        on_run=None if as_json else progress,
+    )
+    if as_json:
+        console.print_json(json.dumps(backtest_json(result)))
+        return
+    print_backtest(result, console)
+
+
 def _from_file(path: Path, source: str, target: str, time_column: str) -> tuple[Any, Any, Any]:
     import duckdb
     import numpy as np

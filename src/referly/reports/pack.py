@@ -1,0 +1,256 @@
+"""The report pack as Markdown or JSON, from a month's pack content (frozen or computed now).
+
+Every figure is written with its evidence label; the "Scenarios" section comes last, apart from the measured
+figures, with its assumptions listed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from referly.reports.review import Pack
+from referly.reports.wording import SECTIONS, caption, moment, number, read
+
+KEY_HEADERS = {
+    "asks_per_month": "Month",
+    "referrals_per_month": "Month",
+    "script_outcomes": "Script",
+    "referrer_nps": "Who",
+    "stage_conversion": "Step",
+    "friction": "Step",
+    "stale_referrals": "Stage",
+    "deals_won": "Source",
+    "win_rate_by_source": "Source",
+    "deal_size_by_source": "Source",
+    "cycle_time": "Path",
+    "revenue_by_referring_client": "Referring client",
+    "revenue_by_referrer": "Referrer",
+    "leaderboard_owners": "Teammate",
+    "leaderboard_clients": "Referring client",
+    "referral_share": "Period",
+    "attribution": "Credit",
+}
+SCENARIO_NOTICE = (
+    "Everything in this section is a scenario: what follows if the assumptions listed below hold. "
+    "These are not measurements."
+)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every renderer shows about the pack itself: where it comes from and whether a review is due."""
+
+    pack: Pack
+    staleness: str
+    generated_at: datetime
+    review_due: bool = False
+
+    @property
+    def content(self) -> Mapping[str, Any]:
+        return self.pack.content
+
+    @property
+    def zone(self) -> str:
+        return str(self.content["time_zone"])
+
+    @property
+    def currency(self) -> str:
+        return str(self.content["currency"])
+
+    def origin(self) -> str:
+        month = self.content["month"]
+        if self.pack.frozen_at is not None:
+            return f"From the review of {month} frozen on {self.pack.frozen_at:%Y-%m-%d %H:%M} UTC."
+        return (
+            f"Computed live on {self.generated_at:%Y-%m-%d %H:%M} UTC: no review of {month} is frozen "
+            f"(referly review --month {month} freezes one)."
+        )
+
+    def metrics_in(self, section: str) -> list[Mapping[str, Any]]:
+        return [m for m in self.content["metrics"].values() if m["section"] == section]
+
+
+def as_json(context: Context) -> str:
+    """The pack as JSON: every figure with its label, plus where the pack comes from and the decisions."""
+    document = {
+        "review": {
+            "month": context.content["month"],
+            "frozen": context.pack.frozen,
+            "frozen_at": None if context.pack.frozen_at is None else context.pack.frozen_at.isoformat(),
+            "decisions": context.pack.decisions,
+            "origin": context.origin(),
+            "staleness": context.staleness,
+        },
+        **context.content,
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _table(metric: Mapping[str, Any], context: Context) -> Iterator[str]:
+    yield f"### {metric['label']}"
+    yield ""
+    yield f"{metric['meaning']} {caption(metric, context.zone)}"
+    yield ""
+    rows = metric["rows"]
+    columns = metric["columns"]
+    if not rows:
+        yield "Nothing recorded in this period."
+        yield ""
+        return
+    keyed = any(row["key"] is not None for row in rows)
+    head = ([KEY_HEADERS.get(metric["slug"], "")] if keyed else []) + [c["label"] for c in columns]
+    if any(row["note"] for row in rows):
+        head.append("Note")
+    yield "| " + " | ".join(head) + " |"
+    yield "|" + "---|" * len(head)
+    for row in rows:
+        cells = [str(read(row["cells"][c["key"]], context.currency, c["unit"])) for c in columns]
+        line = ([row["key"]] if keyed else []) + cells
+        if len(head) > len(line):
+            line.append(row["note"])
+        yield "| " + " | ".join(_cell(str(x)) for x in line) + " |"
+    yield ""
+    if metric["note"]:
+        yield f"**{metric['note']}**"
+        yield ""
+
+
+def _stories(context: Context) -> Iterator[str]:
+    stories = context.content["stories"]
+    period = context.content["window"]["period"]
+    if not stories:
+        yield f"No referral was won from {period['start']} to {period['end']}."
+        yield ""
+        return
+    yield (
+        f"Referrals won from {period['start']} to {period['end']}, newest first (measured: records as of "
+        f"{moment(context.content['as_of'], context.zone)})."
+    )
+    yield ""
+    for story in stories:
+        deal = story["deal"]
+        if deal:
+            amount = (
+                "amount not recorded" if deal["amount"] is None else number(deal["amount"], "amount", deal["currency"])
+            )
+            what = f"{deal['name']}, {amount} (measured)"
+        else:
+            what = "no linked opportunity"
+        when = " (this month)" if story["in_month"] else ""
+        yield (
+            f"- **Referral {story['referral']}**, won {story['won_on']}{when}: {story['path']}. "
+            f"Referrer (sponsor) {story['referrer']} at {story['referrer_account']}; owner {story['owner']}; "
+            f"{story['channel']}, script {story['script'] or 'not recorded'}; credit {story['attribution']}. "
+            f"Deal: {what}; {story['days_from_ask']} days from the ask (measured)."
+        )
+    yield ""
+
+
+def _stale(context: Context) -> Iterator[str]:
+    items = context.content["stale"]
+    yield "### Stale items"
+    yield ""
+    if not items:
+        yield "No referral under way had gone 21 days without a move at the end of the month."
+        yield ""
+        return
+    when = moment(context.content["as_of"], context.zone)
+    yield f"Referrals under way with no move for 21 days or more (measured as of {when}):"
+    yield ""
+    for i in items:
+        yield (
+            f"- Referral {i['referral']}: {i['stage']} since {i['since']} ({i['days']} days, measured), "
+            f"{i['referrer']} ({i['referrer_account']}) → {i['target_account']}; owner {i['owner']}"
+        )
+    yield ""
+
+
+def _trajectory(context: Context) -> Iterator[str]:
+    t = context.content["trajectory"]
+    cur = context.currency
+    yield (
+        f"Goal: {t['goal_share']:.0%} of new pipeline sourced by referrals by {t['deadline']}, "
+        f"{t['goal_months']} months from {t['start']} (REFERLY_REFERRAL_GOAL_SHARE, REFERLY_REFERRAL_GOAL_MONTHS)."
+    )
+    yield ""
+    yield f"- Baseline, the 12 months to {t['start']}: {read(t['baseline'], cur)}"
+    yield f"- Now, the 12 months to {context.content['month']}: {read(t['current'], cur)}"
+    if t["path"]:
+        path = t["path"]
+        assumptions = "; ".join(path["assumptions"])
+        yield f"- On a straight path to the goal, this month: {read(path, cur)}; assumptions: {assumptions}"
+    else:
+        yield "- No path to the goal is drawn: the baseline has insufficient data."
+    yield ""
+
+
+def _scenarios(context: Context) -> Iterator[str]:
+    s = context.content["scenarios"]
+    yield "## Scenarios"
+    yield ""
+    yield f"> {SCENARIO_NOTICE}"
+    yield ""
+    if s["figures"]:
+        yield "| Scenario | Value |"
+        yield "|---|---|"
+        for figure in s["figures"].values():
+            yield f"| {_cell(figure['title'])} | {_cell(str(read(figure, context.currency)))} |"
+        yield ""
+    for missing in s["missing"]:
+        yield f"- Cannot be computed: {missing}."
+    yield "Assumptions (each says whether it is measured, stated or a planning default):"
+    yield ""
+    for a in s["assumptions"]:
+        yield f"- {a['text']}"
+    yield f"- {s['caveat']}"
+    yield ""
+    yield "Try others with `referly plan` (e.g. `--ask-to-intro 0.4 --deal-size 30000`)."
+    yield ""
+
+
+def as_markdown(context: Context) -> str:
+    c = context.content
+    window = c["window"]["period"]
+    lines = [
+        f"# Referral review {c['month']}",
+        "",
+        context.origin(),
+        "",
+        f"**{context.staleness}**",
+        "",
+        (
+            f"Records as of {moment(c['as_of'], context.zone)}. Monthly counts cover {c['month']}; rates, medians and "
+            f"shares cover the trailing window {window['start']} to {window['end']}. Every figure carries its "
+            "evidence label: *measured* (with n, its interval where one exists, and the period and as-of moment "
+            "above each table), *insufficient data* (too few observations to show a number) or *scenario* (with "
+            "its assumptions)."
+        ),
+        "",
+    ]
+    for note in c["notes"]:
+        lines += [f"> {note}", ""]
+    for key, title in SECTIONS:
+        lines += [f"## {title}", ""]
+        if key == "stories":
+            lines += _stories(context)
+            continue
+        if key == "goal":
+            lines += _trajectory(context)
+        for metric in context.metrics_in(key):
+            lines += _table(metric, context)
+        if key == "friction":
+            lines += _stale(context)
+    lines += ["---", ""]
+    lines += _scenarios(context)
+    lines += ["## Decisions", ""]
+    decisions = context.pack.decisions
+    lines += [f"- {d}" for d in decisions] if decisions else ["No decision recorded."]
+    return "\n".join(lines).rstrip() + "\n"
