@@ -25,7 +25,7 @@ def test_review_freezes_the_figures_chart_data_and_decisions(cli: Cli) -> None:
         book.referral(ladder(at("2026-03-02") + timedelta(hours=i), ["identified", "requested", "introduced"]))
     result = cli("review", "--month", "2026-03", "--decision", "Ask after every QBR", "--decision", "Thank referrers")
     assert result.exit_code == 0, result.output
-    assert "Review of 2026-03 frozen: 17 metrics as of 2026-04-01 00:00 UTC" in result.output
+    assert "Review of 2026-03 frozen: 18 metrics as of 2026-04-01 00:00 UTC" in result.output
     review = Review.objects.get()
     assert review.month == date(2026, 3, 1)
     assert review.decisions == ["Ask after every QBR", "Thank referrers"]

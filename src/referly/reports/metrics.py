@@ -8,7 +8,7 @@ month (``referly.reports.queries``). ``docs/reports.md`` explains each one, and 
 from __future__ import annotations
 
 from referly.errors import NotFound
-from referly.reports import deals, funnel, referrers, volume
+from referly.reports import deals, funnel, multitouch, referrers, volume
 from referly.reports.evidence import MINIMUM_SAMPLE
 from referly.reports.queries import Records
 from referly.reports.tables import Metric
@@ -186,6 +186,16 @@ REGISTRY: tuple[Metric, ...] = (
         "window",
         "Referrals started in the window by their credit, with the amount won and the pipeline still open.",
         deals.attribution_totals,
+    ),
+    Metric(
+        "multi_touch",
+        "Multi-touch attribution of won deals",
+        "attribution",
+        "share",
+        MINIMUM_SAMPLE,
+        "window",
+        "Deals closed in the window as journeys of recorded touches: each model's share of the won deals by channel.",
+        multitouch.multi_touch,
     ),
 )
 

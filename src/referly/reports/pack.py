@@ -33,6 +33,7 @@ KEY_HEADERS = {
     "leaderboard_clients": "Referring client",
     "referral_share": "Period",
     "attribution": "Credit",
+    "multi_touch": "Channel",
 }
 SCENARIO_NOTICE = (
     "Everything in this section is a scenario: what follows if the assumptions listed below hold. "
