@@ -199,9 +199,10 @@ def demo(scale: str, seed: int, db_path: Path | None, no_serve: bool) -> None:
         (f"referly script {first}{where} --lang fr", "the ask, ready to send (--channel email, linkedin, ...)"),
         (f"referly referral create --action {first}{where}", "track it: requested, introduced, ... won"),
         (f"referly referral list{where}", "the demo's referral history and its credit"),
+        (f"referly report --format html{where}", "last month's review pack with its charts (or --format pdf)"),
     ):
         steps.add_row(Text(f"  {command}"), Text(meaning))
     console.print(steps)
-    console.print("[bold]Not built yet:[/] reports and the dashboard. The data above is ready for them.")
+    console.print("[bold]Not built yet:[/] the dashboard. The data above is ready for it.")
     if not no_serve:
         console.print("Nothing to serve yet: the dashboard is not built. Explore the data with any SQLite tool.")
