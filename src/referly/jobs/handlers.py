@@ -8,13 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from referly.jobs.models import JobKind
-
-# The monthly review is stale after this long (see the glossary: "stale after 30 days").
-REVIEW_STALE_AFTER = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -58,14 +55,15 @@ def refresh_referrals(now: datetime) -> Outcome:
 
 
 def remind_review(now: datetime) -> Outcome:
-    from referly.reports.models import Review
+    from referly.reports.review import latest_review
 
-    latest = Review.objects.order_by("-month", "-created_at").values_list("month", "created_at").first()
-    return review_reminder(latest, now)
+    return review_reminder(latest_review(), now)
 
 
 def review_reminder(latest: tuple[date, datetime] | None, now: datetime) -> Outcome:
-    """Whether the monthly referral review is due, from the latest review's month and creation time."""
+    """Whether the monthly referral review is due (the rule of ``referly.reports.review.staleness``)."""
+    from referly.reports.review import staleness
+
     if latest is None:
         return Outcome(
             "no review yet: time for the first monthly referral review",
@@ -73,9 +71,8 @@ def review_reminder(latest: tuple[date, datetime] | None, now: datetime) -> Outc
             notice=True,
         )
     month, created_at = latest
-    age = now - created_at
-    days = age.days
-    due = age > REVIEW_STALE_AFTER
+    days = (now - created_at).days
+    due = staleness(latest, now).due
     text = f"last review {month:%Y-%m}, {days} day{'' if days == 1 else 's'} ago"
     text += ": the monthly referral review is due" if due else ": up to date"
     return Outcome(text, {"last_review": f"{month:%Y-%m}", "days_ago": days, "due": due}, notice=due)
