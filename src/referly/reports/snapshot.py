@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from referly.scoring.context import DAY, Inputs
-from referly.scoring.store import _day, _epoch, _fetch, load_inputs
+from referly.scoring.store import day_sql, epoch_sql, fetch_table, load_inputs
 
 INTRODUCED_OR_LATER = ("introduced", "meeting", "opportunity", "won", "lost")
 """Stages only an introduced referral reaches (a loss follows an introduction, a meeting or a deal)."""
@@ -47,25 +47,25 @@ def inputs_as_of(moment: int, *, current: Inputs | None = None, hidden_referrals
         teammates=current.teammates,
         contacts=current.contacts,
         accounts=_accounts(day),
-        signals=_fetch(
-            f"SELECT account_id, contact_id, kind, {_day('occurred_on')}, nps_score, detail, "
-            f"CASE WHEN {_day('resolved_on')} < {day} THEN {_day('resolved_on')} END "
-            f"FROM crm_signal WHERE {_day('occurred_on')} < {day}",
+        signals=fetch_table(
+            f"SELECT account_id, contact_id, kind, {day_sql('occurred_on')}, nps_score, detail, "
+            f"CASE WHEN {day_sql('resolved_on')} < {day} THEN {day_sql('resolved_on')} END "
+            f"FROM crm_signal WHERE {day_sql('occurred_on')} < {day}",
             ["account_id", "contact_id", "kind", "day", "nps_score", "detail", "resolved_day"],
             {"contact_id": pa.int64(), "nps_score": pa.int64(), "resolved_day": pa.int64()},
         ),
-        connections=_fetch(
+        connections=fetch_table(
             "SELECT from_contact_id, to_contact_id, kind, confidence, provenance FROM crm_connection "
-            f"WHERE to_contact_id IS NOT NULL AND (since IS NULL OR {_day('since')} < {day})",
+            f"WHERE to_contact_id IS NOT NULL AND (since IS NULL OR {day_sql('since')} < {day})",
             ["from_id", "to_id", "kind", "confidence", "provenance"],
             {"from_id": pa.int64(), "to_id": pa.int64(), "confidence": pa.float64()},
         ),
         opportunities=_opportunities(t, day),
-        asks=_fetch(
-            f"SELECT contact_id, account_id, {_epoch('asked_at')}, "
-            f"CASE WHEN {_epoch('outcome_at')} < {t} THEN outcome ELSE 'pending' END, "
-            f"CASE WHEN {_epoch('outcome_at')} < {t} THEN {_epoch('outcome_at')} END "
-            f"FROM referrals_ask WHERE {_epoch('asked_at')} < {t}",
+        asks=fetch_table(
+            f"SELECT contact_id, account_id, {epoch_sql('asked_at')}, "
+            f"CASE WHEN {epoch_sql('outcome_at')} < {t} THEN outcome ELSE 'pending' END, "
+            f"CASE WHEN {epoch_sql('outcome_at')} < {t} THEN {epoch_sql('outcome_at')} END "
+            f"FROM referrals_ask WHERE {epoch_sql('asked_at')} < {t}",
             ["contact_id", "account_id", "asked_ts", "outcome", "outcome_ts"],
             {
                 "contact_id": pa.int64(),
@@ -80,14 +80,14 @@ def inputs_as_of(moment: int, *, current: Inputs | None = None, hidden_referrals
 
 
 def _accounts(day: int) -> pa.Table:
-    since, churned = _day("client_since"), _day("churned_on")
+    since, churned = day_sql("client_since"), day_sql("churned_on")
     lifecycle = f"""CASE
         WHEN {churned} < {day} THEN 'churned'
         WHEN {since} < {day} THEN 'client'
         WHEN {since} >= {day} THEN 'prospect'
         WHEN {churned} >= {day} THEN 'client'
         ELSE lifecycle END"""
-    return _fetch(
+    return fetch_table(
         "SELECT id, name, industry, employees, CAST(annual_revenue AS FLOAT), country, "
         f"{lifecycle}, CASE WHEN {since} < {day} THEN {since} END, custom FROM crm_account",
         ["id", "name", "industry", "employees", "annual_revenue", "country", "lifecycle", "client_day", "custom"],
@@ -103,15 +103,15 @@ def _opportunities(t: int, day: int) -> pa.Table:
     """
     last_change = (
         "(SELECT c.stage FROM crm_opportunitystagechange c WHERE c.opportunity_id = o.id "
-        f"AND {_epoch('c.changed_at')} < {t} ORDER BY c.changed_at DESC, c.id DESC LIMIT 1)"
+        f"AND {epoch_sql('c.changed_at')} < {t} ORDER BY c.changed_at DESC, c.id DESC LIMIT 1)"
     )
     undated = (
-        f"CASE WHEN {_day('o.closed_on')} < {day} THEN o.stage "
+        f"CASE WHEN {day_sql('o.closed_on')} < {day} THEN o.stage "
         "WHEN o.stage IN ('won', 'lost') THEN 'prospecting' ELSE o.stage END"
     )
-    return _fetch(
+    return fetch_table(
         f"SELECT account_id, stage FROM (SELECT o.account_id, coalesce({last_change}, {undated}) AS stage "
-        f"FROM crm_opportunity o WHERE o.account_id IS NOT NULL AND {_day('o.created_on')} < {day}) AS deals "
+        f"FROM crm_opportunity o WHERE o.account_id IS NOT NULL AND {day_sql('o.created_on')} < {day}) AS deals "
         "WHERE stage NOT IN ('won', 'lost')",
         ["account_id", "stage"],
         {"account_id": pa.int64(), "stage": pa.string()},
@@ -126,13 +126,13 @@ def _referrals(t: int, hidden: Collection[int]) -> pa.Table:
     """
     last_transition = (
         "(SELECT tr.to_stage FROM referrals_referraltransition tr WHERE tr.referral_id = r.id "
-        f"AND {_epoch('tr.at')} < {t} ORDER BY tr.at DESC, tr.id DESC LIMIT 1)"
+        f"AND {epoch_sql('tr.at')} < {t} ORDER BY tr.at DESC, tr.id DESC LIMIT 1)"
     )
     left_out = f" AND r.id NOT IN ({', '.join(str(int(i)) for i in sorted(hidden))})" if hidden else ""
-    return _fetch(
+    return fetch_table(
         f"SELECT r.referrer_contact_id, r.target_account_id, coalesce({last_transition}, "
-        f"CASE WHEN {_epoch('r.stage_changed_at')} < {t} THEN r.stage ELSE 'identified' END) "
-        f"FROM referrals_referral r WHERE {_epoch('r.created_at')} < {t}{left_out}",
+        f"CASE WHEN {epoch_sql('r.stage_changed_at')} < {t} THEN r.stage ELSE 'identified' END) "
+        f"FROM referrals_referral r WHERE {epoch_sql('r.created_at')} < {t}{left_out}",
         ["referrer_contact_id", "target_account_id", "stage"],
         {"referrer_contact_id": pa.int64(), "target_account_id": pa.int64(), "stage": pa.string()},
     )
@@ -166,8 +166,8 @@ def referral_asks(start: int, end: int) -> list[ReferralAsk]:
         listed = ", ".join(f"'{s}'" for s in stages)
         return f"MAX(CASE WHEN tr.to_stage IN ({listed}) OR r.stage IN ({listed}) THEN 1 ELSE 0 END)"
 
-    requested = f"MIN(CASE WHEN tr.to_stage = 'requested' THEN {_epoch('tr.at')} END)"
-    table = _fetch(
+    requested = f"MIN(CASE WHEN tr.to_stage = 'requested' THEN {epoch_sql('tr.at')} END)"
+    table = fetch_table(
         f"SELECT * FROM (SELECT r.id, r.referrer_contact_id, r.target_account_id, {requested} AS requested_ts, "
         f"r.stage, {reached(INTRODUCED_OR_LATER)}, {reached(OPPORTUNITY_OR_LATER)} "
         "FROM referrals_referral r JOIN referrals_referraltransition tr ON tr.referral_id = r.id "

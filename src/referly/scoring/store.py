@@ -25,7 +25,8 @@ from referly.scoring.pipeline import Results
 from referly.scoring.strength import SUMS, PairState, reduction_sql
 
 
-def _epoch(column: str) -> str:
+def epoch_sql(column: str) -> str:
+    """SQL for a timestamp column as whole epoch seconds, in this database's dialect."""
     if connection.vendor == "sqlite":
         import sqlite3
 
@@ -36,13 +37,15 @@ def _epoch(column: str) -> str:
     return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column})) AS BIGINT)"
 
 
-def _day(column: str) -> str:
+def day_sql(column: str) -> str:
+    """SQL for a date column as days since 1970-01-01, in this database's dialect."""
     if connection.vendor == "sqlite":
         return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
     return f"({column} - DATE '1970-01-01')"
 
 
-def _fetch(sql: str, names: list[str], types: dict[str, pa.DataType] | None = None) -> pa.Table:
+def fetch_table(sql: str, names: list[str], types: dict[str, pa.DataType] | None = None) -> pa.Table:
+    """Run ``sql`` on the system of record and return its rows as an Arrow table with these column names."""
     with connection.cursor() as cursor:
         cursor.execute(sql)
         rows = cursor.fetchall()
@@ -53,7 +56,7 @@ def _fetch(sql: str, names: list[str], types: dict[str, pa.DataType] | None = No
 
 def interactions_source() -> str:
     """The interactions as the reductions read them: (a = teammate, b = contact, kind, ts in epoch seconds)."""
-    return f"(SELECT teammate_id AS a, contact_id AS b, kind, {_epoch('occurred_at')} AS ts FROM crm_interaction)"
+    return f"(SELECT teammate_id AS a, contact_id AS b, kind, {epoch_sql('occurred_at')} AS ts FROM crm_interaction)"
 
 
 def reduce_in_database(as_of: int, settings: StrengthSettings) -> PairState:
@@ -63,13 +66,13 @@ def reduce_in_database(as_of: int, settings: StrengthSettings) -> PairState:
     types = {n: (pa.float64() if n in SUMS else pa.int64()) for n in names}
     dialect = "sqlite" if connection.vendor == "sqlite" else "postgres"
     sql = reduction_sql(source, as_of, settings.half_life_days, dialect=dialect)
-    return PairState(as_of, _fetch(sql, names, types))
+    return PairState(as_of, fetch_table(sql, names, types))
 
 
 def load_events() -> pa.Table:
     """Every interaction as (a = teammate, b = contact, kind, ts): for evaluations that need the raw events."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT teammate_id, contact_id, kind, {_epoch('occurred_at')} FROM crm_interaction")
+        cursor.execute(f"SELECT teammate_id, contact_id, kind, {epoch_sql('occurred_at')} FROM crm_interaction")
         raw = np.array(cursor.fetchall(), dtype=np.int64).reshape(-1, 4)
     return pa.table({"a": raw[:, 0], "b": raw[:, 1], "kind": raw[:, 2].astype(np.int8), "ts": raw[:, 3]})
 
@@ -88,10 +91,10 @@ def load_inputs(events: pa.Table | None = None) -> Inputs:
     int_ = pa.int64()
     return Inputs(
         events=events,
-        teammates=_fetch("SELECT id, name, role FROM crm_teammate", ["id", "name", "role"]),
-        accounts=_fetch(
+        teammates=fetch_table("SELECT id, name, role FROM crm_teammate", ["id", "name", "role"]),
+        accounts=fetch_table(
             "SELECT id, name, industry, employees, CAST(annual_revenue AS FLOAT), country, lifecycle, "
-            f"{_day('client_since')}, custom FROM crm_account",
+            f"{day_sql('client_since')}, custom FROM crm_account",
             [
                 "id",
                 "name",
@@ -105,7 +108,7 @@ def load_inputs(events: pa.Table | None = None) -> Inputs:
             ],
             {"employees": int_, "annual_revenue": pa.float64(), "client_day": int_, "custom": pa.string()},
         ),
-        contacts=_fetch(
+        contacts=fetch_table(
             "SELECT id, account_id, first_name, last_name, title, seniority, role, do_not_contact, opted_out_of_asks "
             "FROM crm_contact",
             [
@@ -121,26 +124,27 @@ def load_inputs(events: pa.Table | None = None) -> Inputs:
             ],
             {"do_not_contact": pa.bool_(), "opted_out": pa.bool_()},
         ),
-        signals=_fetch(
-            f"SELECT account_id, contact_id, kind, {_day('occurred_on')}, nps_score, detail, {_day('resolved_on')} "
-            "FROM crm_signal",
+        signals=fetch_table(
+            f"SELECT account_id, contact_id, kind, {day_sql('occurred_on')}, nps_score, detail, "
+            f"{day_sql('resolved_on')} FROM crm_signal",
             ["account_id", "contact_id", "kind", "day", "nps_score", "detail", "resolved_day"],
             {"contact_id": int_, "nps_score": int_, "resolved_day": int_},
         ),
-        connections=_fetch(
+        connections=fetch_table(
             "SELECT from_contact_id, to_contact_id, kind, confidence, provenance FROM crm_connection "
             "WHERE to_contact_id IS NOT NULL",
             ["from_id", "to_id", "kind", "confidence", "provenance"],
             {"from_id": int_, "to_id": int_, "confidence": pa.float64()},
         ),
-        opportunities=_fetch(
+        opportunities=fetch_table(
             "SELECT account_id, stage FROM crm_opportunity "
             "WHERE stage NOT IN ('won', 'lost') AND account_id IS NOT NULL",
             ["account_id", "stage"],
             {"account_id": int_, "stage": pa.string()},
         ),
-        asks=_fetch(
-            f"SELECT contact_id, account_id, {_epoch('asked_at')}, outcome, {_epoch('outcome_at')} FROM referrals_ask",
+        asks=fetch_table(
+            f"SELECT contact_id, account_id, {epoch_sql('asked_at')}, outcome, {epoch_sql('outcome_at')} "
+            "FROM referrals_ask",
             ["contact_id", "account_id", "asked_ts", "outcome", "outcome_ts"],
             {
                 "contact_id": int_,
@@ -150,7 +154,7 @@ def load_inputs(events: pa.Table | None = None) -> Inputs:
                 "outcome_ts": int_,
             },
         ),
-        referrals=_fetch(
+        referrals=fetch_table(
             "SELECT referrer_contact_id, target_account_id, stage FROM referrals_referral",
             ["referrer_contact_id", "target_account_id", "stage"],
             {"referrer_contact_id": int_, "target_account_id": int_, "stage": pa.string()},
