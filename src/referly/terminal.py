@@ -37,3 +37,16 @@ def database_option(func: F) -> F:
         return func(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def write_or_echo(text: str, out: Path | None) -> None:
+    """Write ``text`` to the file ``out``, or to standard output when there is none."""
+    from referly.errors import Unavailable
+
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise Unavailable(f"Cannot write {out}: {exc.strerror or exc}") from None

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from referly.terminal import console, database_option
+from referly.terminal import console, database_option, write_or_echo
 
 
 @click.command("forget")
@@ -46,14 +46,9 @@ def export_person(email: str, out: Path | None) -> None:
     from django.core.serializers.json import DjangoJSONEncoder
 
     from referly.crm.privacy import export_person as export
-    from referly.errors import Unavailable
 
     text = json.dumps(export(email), cls=DjangoJSONEncoder, indent=2, ensure_ascii=False) + "\n"
+    write_or_echo(text, out)
     if out is None:
-        click.echo(text, nl=False)
         return
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise Unavailable(f"Cannot write {out}: {exc.strerror}") from None
     console.print(f"Wrote {out}.", markup=False)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from referly.terminal import console, database_option, err_console
+from referly.terminal import console, database_option, err_console, write_or_echo
 
 if TYPE_CHECKING:
     from referly.reports.scope import Scope
@@ -100,15 +100,15 @@ def report(month: str | None, fmt: str, out: Path | None) -> None:
     if out is None and fmt in ("html", "pdf"):
         out = Path(f"review-{scope.label()}.{fmt}")
     if fmt == "md":
-        _write_text(as_markdown(context), out)
+        write_or_echo(as_markdown(context), out)
     elif fmt == "json":
-        _write_text(as_json(context), out)
+        write_or_echo(as_json(context), out)
     else:
         from referly.reports.page import as_html, write_pdf
 
         assert out is not None
         if fmt == "html":
-            _write_text(as_html(context), out)
+            write_or_echo(as_html(context), out)
         else:
             write_pdf(as_html(context), out)
     say = console if out is not None else err_console
@@ -116,18 +116,6 @@ def report(month: str | None, fmt: str, out: Path | None) -> None:
         say.print(f"Wrote {out} ({fmt}).", highlight=False)
     say.print(context.origin(), highlight=False)
     say.print(f"[yellow]{context.staleness}[/]" if context.review_due else context.staleness, highlight=False)
-
-
-def _write_text(text: str, out: Path | None) -> None:
-    from referly.errors import Unavailable
-
-    if out is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise Unavailable(f"Cannot write {out}: {exc.strerror or exc}") from None
 
 
 @click.command()
