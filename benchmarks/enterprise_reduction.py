@@ -27,14 +27,11 @@ def main() -> None:
     parser.add_argument("--new-events", type=int, default=1_000_000)
     args = parser.parse_args()
     from referly.scoring.config import load_settings
+    from referly.scoring.folder import event_files, events_source
     from referly.scoring.strength import PairState, fold, reduction_sql
 
     settings = load_settings().strength
-    files = str(args.folder / "interactions" / "*.parquet")
-    source = (
-        f"(SELECT teammate_id::BIGINT AS a, contact_id AS b, kind, epoch(occurred_at)::BIGINT AS ts "
-        f"FROM read_parquet('{files}'))"
-    )
+    source = events_source(event_files([args.folder / "interactions"]))
     con = duckdb.connect()
     events, last = con.execute(f"SELECT count(*), max(ts) FROM {source}").fetchall()[0]
     now = int(last) + 1

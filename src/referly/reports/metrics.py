@@ -1,8 +1,9 @@
 """The metric registry: every figure of the monthly review, declared once.
 
 Each ``Metric`` names its slug, label, section of the pack, unit, minimum sample and period, says in one sentence
-what it means, and points to the pure function that computes it from the records read as of the end of the
-month (``referly.reports.queries``). ``docs/reports.md`` explains each one, and what it does not prove.
+what it means, and points to the function that computes it from the records read as of the end of the
+month (``referly.reports.queries``); ``multi_touch`` also reads the touches of the window's deals itself
+(``referly.reports.journeys``). ``docs/reports.md`` explains each one, and what it does not prove.
 """
 
 from __future__ import annotations

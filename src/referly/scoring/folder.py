@@ -46,7 +46,7 @@ TABLES = (
 
 def events_source(files: list[str]) -> str:
     """The event files as the reduction reads them: (a = teammate, b = contact, kind, ts in epoch seconds)."""
-    listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+    listed = ", ".join(f"'{_quoted(f)}'" for f in files)
     return (
         "(SELECT teammate_id::BIGINT AS a, contact_id::BIGINT AS b, kind::TINYINT AS kind, "
         f"epoch_ms(occurred_at) // 1000 AS ts FROM read_parquet([{listed}]))"
@@ -201,5 +201,5 @@ def write_results(results: Results, out: Path) -> dict[str, int]:
     return {name: table.num_rows for name, table in tables.items()}
 
 
-def _quoted(path: Path) -> str:
+def _quoted(path: Path | str) -> str:
     return str(path).replace("'", "''")
