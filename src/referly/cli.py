@@ -75,6 +75,11 @@ def _register() -> None:
     main.add_command(review)
     main.add_command(report)
     main.add_command(plan)
+    from referly.access.commands import user
+    from referly.web.serve import serve
+
+    main.add_command(user)
+    main.add_command(serve)
 
 
 _register()

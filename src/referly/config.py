@@ -36,6 +36,17 @@ DEBUG = Setting("REFERLY_DEBUG", "0", "1 shows Django's debug pages. Never in pr
 ALLOWED_HOSTS = Setting(
     "REFERLY_ALLOWED_HOSTS", "127.0.0.1,localhost", "Comma-separated host names the web app answers to."
 )
+HTTPS = Setting(
+    "REFERLY_HTTPS",
+    "0",
+    "1 when the app is served over HTTPS (behind a proxy setting X-Forwarded-Proto): secure cookies and HSTS.",
+)
+TRUSTED_ORIGINS = Setting(
+    "REFERLY_TRUSTED_ORIGINS", "", "Comma-separated origins allowed to post forms, e.g. https://referly.example.com."
+)
+LOGIN_FAILURES = Setting(
+    "REFERLY_LOGIN_FAILURES", "5", "Failed logins for one user name from one address before a 15-minute lockout."
+)
 TIME_ZONE = Setting("REFERLY_TIME_ZONE", "UTC", "Time zone used to display dates and cut months.")
 DATASETS = Setting(
     "REFERLY_DATASETS",
@@ -91,6 +102,9 @@ ALL: tuple[Setting, ...] = (
     SECRET_KEY,
     DEBUG,
     ALLOWED_HOSTS,
+    HTTPS,
+    TRUSTED_ORIGINS,
+    LOGIN_FAILURES,
     TIME_ZONE,
     DATASETS,
     SCORING,

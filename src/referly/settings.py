@@ -53,10 +53,17 @@ INSTALLED_APPS = [
     "referly.reports",
     "referly.scoring",
     "referly.jobs",
+    "referly.access",
+    "referly.web",
+    "referly.api",
+    "ninja",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "referly.web.security.ContentSecurityPolicy",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -64,7 +71,16 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses logins after repeated failures (see AXES_* below)
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:today"
+LOGOUT_REDIRECT_URL = "web:login"
 
 ROOT_URLCONF = "referly.urls"
 
@@ -103,8 +119,33 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+WHITENOISE_USE_FINDERS = True  # static files are served from the installed apps: no collectstatic step
+WHITENOISE_AUTOREFRESH = DEBUG
+LOCALE_PATHS = [BASE_DIR / "web" / "locale"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+
+# Behind HTTPS (a reverse proxy that sets X-Forwarded-Proto): cookies only over HTTPS, and HSTS.
+HTTPS = config.HTTPS.value() == "1"
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in config.TRUSTED_ORIGINS.value().split(",") if o.strip()]
+
+# Login rate limiting: after AXES_FAILURE_LIMIT failures for one user name from one address, that pair
+# is locked out for AXES_COOLOFF_TIME hours.
+AXES_FAILURE_LIMIT = int(config.LOGIN_FAILURES.value())
+AXES_COOLOFF_TIME = 0.25
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
+AXES_VERBOSE = False

@@ -1,0 +1,120 @@
+"""`referly user create|list|token|revoke`: logins, roles and personal API tokens."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from rich.table import Table
+
+from referly.terminal import console, database_option
+
+ROLES = ("admin", "manager", "member", "viewer")  # Role's values (a test checks): click needs them before Django
+
+
+@click.group()
+def user() -> None:
+    """Logins for the dashboard and the API, their roles and tokens."""
+
+
+@user.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="What the user may see and do.")
+@click.option("--name", default="", help="The teammate's name, when no teammate has this e-mail yet.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of generating one.")
+@database_option
+def create(email: str, role: str, name: str, password_stdin: bool) -> None:
+    """Create a login for EMAIL with a role; prints a generated password once."""
+    from referly.database import open_database
+
+    open_database()
+    from django.db import transaction
+
+    from referly.access.services import create_user
+
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    with transaction.atomic():
+        created, chosen = create_user(email, role, password=password, name=name)
+    console.print(f"Created {created.username} as {role}.")
+    if password is None:
+        console.print(f"Password (shown once): [bold]{chosen}[/]", highlight=False)
+
+
+@user.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@database_option
+def list_users(as_json: bool) -> None:
+    """Every login, its role and whether it is active."""
+    from referly.database import open_database
+
+    open_database()
+    from django.contrib.auth.models import User
+
+    from referly.access.services import role_of
+
+    rows: list[dict[str, str | bool | None]] = [
+        {
+            "email": u.username,
+            "role": role_of(u).value,
+            "active": u.is_active,
+            "last_login": u.last_login.isoformat() if u.last_login else None,
+        }
+        for u in User.objects.order_by("username")
+    ]
+    if as_json:
+        click.echo(json.dumps(rows, default=str, indent=2))
+        return
+    table = Table("E-mail", "Role", "Active", "Last login")
+    for row in rows:
+        table.add_row(
+            str(row["email"]), str(row["role"]), "yes" if row["active"] else "no", str(row["last_login"] or "never")
+        )
+    console.print(table)
+
+
+@user.command("token")
+@click.argument("email")
+@click.option("--name", required=True, help="What the token is for, e.g. the CRM sync.")
+@click.option("--scope", type=click.Choice(("read", "write")), default="read", show_default=True)
+@database_option
+def token(email: str, name: str, scope: str) -> None:
+    """Issue a personal API token for EMAIL; it is shown once, then only its digest is kept."""
+    from referly.database import open_database
+
+    open_database()
+    from django.db import transaction
+    from django.utils import timezone
+
+    from referly.access.services import issue_token, user_by_email
+
+    with transaction.atomic():
+        issued, raw = issue_token(user_by_email(email), name, scope, timezone.now())
+    console.print(f"Token {issued.pk} ({scope}) for {email}. Send it as `Authorization: Bearer TOKEN`.")
+    console.print(f"Token (shown once): [bold]{raw}[/]", highlight=False)
+
+
+@user.command("revoke")
+@click.argument("token_id", type=int)
+@database_option
+def revoke(token_id: int) -> None:
+    """Revoke the API token TOKEN_ID: it stops working at once."""
+    from referly.database import open_database
+
+    open_database()
+    from django.contrib.auth.models import User
+    from django.db import transaction
+    from django.utils import timezone
+
+    from referly.access.models import ApiToken
+    from referly.access.roles import Role, Scope
+    from referly.access.services import Actor, revoke_token
+    from referly.errors import NotFound
+
+    owner = ApiToken.objects.filter(pk=token_id).values_list("user_id", flat=True).first()
+    if owner is None:
+        raise NotFound(f"No token with id {token_id}")
+    admin = Actor(owner, User.objects.get(pk=owner).email, Role.ADMIN, Scope.WRITE, None, None)
+    with transaction.atomic():
+        revoked = revoke_token(token_id, admin, timezone.now())
+    console.print(f"Token {revoked.pk} ({revoked.name}) revoked at {revoked.revoked_at:%Y-%m-%d %H:%M}.")

@@ -1,0 +1,171 @@
+"""Users, their roles and tokens, and the ``Actor`` every page and API call acts as.
+
+Services never commit: the command or request around them does.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import User
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from referly.access.models import ApiToken, Member
+from referly.access.roles import SEES_EVERYONE, Permission, Role, Scope, allows
+from referly.crm.models import Teammate
+from referly.errors import Conflict, InvalidInput, NotFound, NotPermitted
+
+TOKEN_PREFIX = "rly_"
+# A token's last use is written at most this often, so reading the API is not a write per request.
+LAST_USED_GRANULARITY = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is acting, with which role and scope, and whose actions and referrals are in their view."""
+
+    user_id: int
+    email: str
+    role: Role
+    scope: Scope
+    teammate_id: int | None
+    team: frozenset[int] | None  # teammate ids in view; None: everyone's
+
+    def may(self, permission: Permission) -> bool:
+        return allows(self.role, permission, self.scope)
+
+    def require(self, permission: Permission) -> None:
+        if not self.may(permission):
+            what = "a read-only token" if self.scope is Scope.READ and self.role is not Role.VIEWER else self.role
+            raise NotPermitted(f"Not permitted: {what} cannot {permission.value}")
+
+    def sees(self, owner_id: int | None) -> bool:
+        """Is a referral or action owned by ``owner_id`` in this actor's view?"""
+        return self.team is None or (owner_id is not None and owner_id in self.team)
+
+    def acts_for(self, owner_id: int | None) -> bool:
+        return self.may(Permission.ACT) and (
+            self.role is Role.ADMIN or (owner_id is not None and self.team is not None and owner_id in self.team)
+        )
+
+
+def role_of(user: User) -> Role:
+    if user.is_superuser:
+        return Role.ADMIN
+    member = Member.objects.filter(user_id=user.pk).values_list("role", flat=True).first()
+    return Role(member) if member else Role.VIEWER
+
+
+def team_of(teammate_id: int) -> frozenset[int]:
+    """The teammate and everyone who reports to them, directly or through others."""
+    team = {teammate_id}
+    frontier = {teammate_id}
+    while frontier:
+        frontier = set(Teammate.objects.filter(manager_id__in=frontier).values_list("pk", flat=True)) - team
+        team |= frontier
+    return frozenset(team)
+
+
+def actor_for(user: User, scope: Scope = Scope.WRITE) -> Actor:
+    role = role_of(user)
+    teammate_id = Teammate.objects.filter(user_id=user.pk).values_list("pk", flat=True).first()
+    if role in SEES_EVERYONE:
+        team: frozenset[int] | None = None
+    elif teammate_id is None:
+        team = frozenset()
+    elif role is Role.MANAGER:
+        team = team_of(teammate_id)
+    else:
+        team = frozenset({teammate_id})
+    return Actor(user.pk, user.email, role, scope, teammate_id, team)
+
+
+def create_user(email: str, role: str, *, password: str | None = None, name: str = "") -> tuple[User, str]:
+    """A login for ``email`` with ``role``, linked to the teammate with that e-mail (created if none).
+
+    Returns the user and its password: the one given, or a generated one to hand over once."""
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput(f"email: {email!r} is not an e-mail address") from None
+    if role not in Role.__members__.values():
+        raise InvalidInput(f"role: {role!r} is not one of {', '.join(r.value for r in Role)}")
+    if User.objects.filter(username=email).exists():
+        raise Conflict(f"A user {email} already exists")
+    chosen = password if password is not None else secrets.token_urlsafe(12)
+    user = User(username=email, email=email, is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
+    try:
+        validate_password(chosen, user)
+    except ValidationError as exc:
+        raise InvalidInput("password: " + " ".join(exc.messages)) from None
+    user.set_password(chosen)
+    user.save()
+    Member.objects.create(user=user, role=role)
+    teammate = Teammate.objects.filter(email=email).first()
+    if teammate is None:
+        from referly.crm.services import add_record
+
+        teammate = add_record(Teammate(name=name or email.split("@")[0].replace(".", " ").title(), email=email))
+    if teammate.user_id is not None and teammate.user_id != user.pk:
+        raise Conflict(f"The teammate {teammate.name} already has a login")
+    Teammate.objects.filter(pk=teammate.pk).update(user=user)
+    return user, chosen
+
+
+def user_by_email(email: str) -> User:
+    user = User.objects.filter(username=email.strip().lower()).first()
+    if user is None:
+        raise NotFound(f"No user {email} (create one with `referly user create`)")
+    return user
+
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(user: User, name: str, scope: str, now: datetime) -> tuple[ApiToken, str]:
+    """A new personal token; the raw value is returned once and never stored."""
+    if scope not in Scope.__members__.values():
+        raise InvalidInput(f"scope: {scope!r} is not one of read, write")
+    if not name.strip():
+        raise InvalidInput("name: a token needs a name, e.g. the tool that will use it")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user, name=name.strip()[:100], prefix=raw[:10], digest=_digest(raw), scope=scope, created_at=now
+    )
+    return token, raw
+
+
+def revoke_token(token_id: int, actor: Actor, now: datetime) -> ApiToken:
+    token = ApiToken.objects.filter(pk=token_id).first()
+    if token is None or (token.user_id != actor.user_id and actor.role is not Role.ADMIN):
+        raise NotFound(f"No token with id {token_id}")
+    if token.revoked_at is None:
+        ApiToken.objects.filter(pk=token_id).update(revoked_at=now)
+        token.refresh_from_db()
+    return token
+
+
+def token_actor(raw: str, now: datetime) -> Actor | None:
+    """The actor a raw token stands for, or None when it is unknown, revoked or its user inactive."""
+    if not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = ApiToken.objects.select_related("user").filter(digest=_digest(raw), revoked_at__isnull=True).first()
+    if token is None or not token.user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_GRANULARITY:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return actor_for(token.user, Scope(token.scope))
+
+
+def require_act_for(actor: Actor, owner_id: int | None, what: str) -> None:
+    """Refuse unless ``actor`` may act on a record owned by ``owner_id``."""
+    actor.require(Permission.ACT)
+    if not actor.acts_for(owner_id):
+        raise NotPermitted(f"Not permitted: {what} belongs to someone outside your team")
