@@ -95,3 +95,11 @@ def alice(db: Any) -> Any:
     from tests.factories import make_teammate
 
     return make_teammate("Alice Martin", role="ae")
+
+
+@pytest.fixture
+def team(db: Any) -> Any:
+    """Logins of every role: Ada (admin), Maya (manager of Mo), Mo and Olga (members), Vic (viewer)."""
+    from tests.personas import make_team
+
+    return make_team()
