@@ -151,12 +151,10 @@ def test_demo_data_smb_seed_7_twice_gives_identical_databases(tmp_path: Path) ->
         assert 1_900_000 < db.execute("SELECT COUNT(*) FROM crm_interaction").fetchone()[0] < 2_100_000
 
 
-def test_demo_command_builds_a_fresh_database_and_reports_what_is_not_built(
-    run_referly: RunCli, tmp_path: Path
-) -> None:
+def test_demo_command_builds_a_fresh_database_with_logins_to_the_dashboard(run_referly: RunCli, tmp_path: Path) -> None:
     first = run_referly("demo", "--scale", "tiny", "--no-serve")
     assert first.returncode == 0, first.stderr
-    assert "Demo company ready" in first.stdout and "Not built yet" in first.stdout
+    assert "Demo company ready" in first.stdout and "log in as admin@northbeam.example / referly-demo" in first.stdout
     again = run_referly("demo", "--scale", "tiny", "--seed", "8", "--no-serve")
     assert again.returncode == 0, again.stderr  # an existing demo database is replaced, not refused
     with sqlite3.connect(tmp_path / "referly-demo.db") as db:

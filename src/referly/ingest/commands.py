@@ -6,6 +6,7 @@ import sqlite3
 import time
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -158,13 +159,18 @@ def _replaceable(path: Path) -> None:
     help=f"SQLite file to (re)create. Default: {DEMO_DB}, or REFERLY_DATABASE_URL if set (must be empty).",
 )
 @click.option("--no-serve", is_flag=True, help="Stop after building the demo instead of serving the dashboard.")
-def demo(scale: str, seed: int, db_path: Path | None, no_serve: bool) -> None:
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to serve on.")
+def demo(scale: str, seed: int, db_path: Path | None, no_serve: bool, port: int) -> None:
     """Everything a newcomer needs: a fresh demo company, scored, and what to do next."""
     import os
 
     from referly import config
     from referly.database import describe, open_database, use_sqlite_file
 
+    if not no_serve:
+        from referly.web.serve import check_port
+
+        check_port("127.0.0.1", port)  # before minutes of work, not after
     if scale == "enterprise":
         raise InvalidInput(
             "The enterprise scale is a set of Parquet files for benchmarks, not a database to browse",
@@ -203,6 +209,34 @@ def demo(scale: str, seed: int, db_path: Path | None, no_serve: bool) -> None:
     ):
         steps.add_row(Text(f"  {command}"), Text(meaning))
     console.print(steps)
-    console.print("[bold]Not built yet:[/] the dashboard. The data above is ready for it.")
-    if not no_serve:
-        console.print("Nothing to serve yet: the dashboard is not built. Explore the data with any SQLite tool.")
+    logins = demo_logins(best[0].owner if best else None)
+    console.print("\n[bold]The dashboard[/] (Today, Sponsors, Accounts, Referrals, Reports, Reviews, Import):")
+    for email, role in logins:
+        console.print(f"  log in as {email} / {DEMO_PASSWORD}  ({role})", highlight=False)
+    if no_serve:
+        console.print(f"  serve it with: referly serve{where}")
+        return
+    from referly.web.serve import run_server
+
+    console.print(f"  open http://127.0.0.1:{port}/ (the API: http://127.0.0.1:{port}/api/v1/docs)")
+    run_server("127.0.0.1", port, workers=2, threads=4)
+
+
+DEMO_PASSWORD = "referly-demo"  # the demo's own logins only: a local, synthetic company
+
+
+def demo_logins(owner: Any) -> list[tuple[str, str]]:
+    """A manager login (the top action's owner's manager, or the owner) and an admin login for the demo."""
+    from django.db import transaction
+
+    from referly.access.services import create_user
+
+    lead = owner.manager if owner is not None and owner.manager_id else owner
+    made: list[tuple[str, str]] = []
+    with transaction.atomic():
+        if lead is not None and lead.email:
+            create_user(lead.email, "manager", password=DEMO_PASSWORD)
+            made.append((lead.email, f"manager: {lead.name} and their team"))
+        create_user("admin@northbeam.example", "admin", password=DEMO_PASSWORD, name="Demo Admin")
+        made.append(("admin@northbeam.example", "admin: everything, and Settings"))
+    return made

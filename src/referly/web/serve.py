@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import webbrowser
 from typing import Any
@@ -10,6 +11,21 @@ from typing import Any
 import click
 
 from referly.terminal import console, database_option
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse, in one sentence, a port another program already listens on."""
+    from referly.errors import Unavailable
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise Unavailable(
+                f"Cannot serve on {host}:{port}: {exc.strerror or exc}", detail="choose another with --port"
+            ) from None
 
 
 def run_server(host: str, port: int, *, workers: int, threads: int, open_browser: bool = False) -> None:
@@ -69,6 +85,7 @@ def serve(host: str, port: int, open_browser: bool, workers: int, threads: int) 
     """Serve the dashboard and the REST API (/api/v1, documented at /api/v1/docs)."""
     from referly.database import describe, open_database
 
+    check_port(host, port)
     open_database()
     console.print(f"Database: {describe()}")
     run_server(host, port, workers=workers, threads=threads, open_browser=open_browser)
