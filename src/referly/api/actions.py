@@ -5,10 +5,11 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from referly.access.roles import Permission
 from referly.api.main import actor
+from referly.api.schemas import READ, READ_ONE, Paged, ShortText, path_id
 from referly.errors import NotFound
 from referly.scoring.models import NextBestAction
 
@@ -34,7 +35,7 @@ class ActionOut(Schema):
 
 
 class ActionFilters(Schema):
-    owner: str | None = Field(None, description="Only this teammate's actions (e-mail).")
+    owner: ShortText | None = Field(None, description="Only this teammate's actions (e-mail).")
 
 
 def visible_actions(request: HttpRequest) -> QuerySet[NextBestAction]:
@@ -54,8 +55,8 @@ def visible_actions(request: HttpRequest) -> QuerySet[NextBestAction]:
     return found.order_by("rank")
 
 
-@router.get("", response=list[ActionOut], summary="List next best actions")
-@paginate(LimitOffsetPagination)
+@router.get("", response={200: list[ActionOut], **READ}, summary="List next best actions")
+@paginate(Paged)
 def list_actions(request: HttpRequest, filters: Query[ActionFilters]) -> QuerySet[NextBestAction]:
     found = visible_actions(request)
     if filters.owner:
@@ -63,8 +64,8 @@ def list_actions(request: HttpRequest, filters: Query[ActionFilters]) -> QuerySe
     return found
 
 
-@router.get("/{action_id}", response=ActionOut, summary="One next best action")
-def get_action(request: HttpRequest, action_id: int) -> NextBestAction:
+@router.get("/{action_id}", response={200: ActionOut, **READ_ONE}, summary="One next best action")
+def get_action(request: HttpRequest, action_id: int = path_id()) -> NextBestAction:
     found = visible_actions(request).filter(pk=action_id).first()
     if found is None:
         raise NotFound(f"No next best action with id {action_id} in your view")

@@ -16,6 +16,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from referly.access.services import Actor, actor_for, token_actor
+from referly.api.bulk import RowsRefused
 from referly.errors import ReferlyError
 
 
@@ -68,6 +69,11 @@ def _error(request: HttpRequest, status: int, kind: str, detail: Any) -> HttpRes
 @api.exception_handler(ReferlyError)
 def referly_error(request: HttpRequest, exc: ReferlyError) -> HttpResponse:
     return _error(request, exc.http_status, exc.kind, str(exc))
+
+
+@api.exception_handler(RowsRefused)
+def rows_refused(request: HttpRequest, exc: RowsRefused) -> HttpResponse:
+    return _error(request, exc.http_status, exc.kind, exc.rows)
 
 
 @api.exception_handler(AuthenticationError)

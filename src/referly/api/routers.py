@@ -4,8 +4,28 @@ from __future__ import annotations
 
 from ninja import Router
 
-from referly.api import actions
+from referly.api import (
+    accounts,
+    actions,
+    contacts,
+    imports,
+    interactions,
+    metrics,
+    opportunities,
+    referrals,
+    scripts,
+    signals,
+)
 
 ALL: list[tuple[str, Router]] = [
     ("/actions", actions.router),
+    ("/accounts", accounts.router),
+    ("/contacts", contacts.router),
+    ("/signals", signals.router),
+    ("/interactions", interactions.router),
+    ("/opportunities", opportunities.router),
+    ("/referrals", referrals.router),
+    ("", scripts.router),
+    ("/metrics", metrics.router),
+    ("/imports", imports.router),
 ]
