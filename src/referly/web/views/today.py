@@ -2,24 +2,209 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
+from django.contrib import messages
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from referly.access.roles import Permission
+from referly.access.services import Actor, require_act_for
+from referly.errors import NotFound, ReferlyError
+from referly.outreach import context as script_context
+from referly.outreach.scripts import LANGUAGES, SCRIPT_CHANNEL
+from referly.outreach.scripts import render as render_script
+from referly.referrals import services
+from referly.referrals.lifecycle import CLOSED
+from referly.referrals.models import Referral
+from referly.scoring.models import NextBestAction, ScoreRun
+from referly.scoring.store import latest_run
+from referly.web import wording
+from referly.web.navigation import back_to, page_of, query_without_page, teammate_of
 from referly.web.pages import actor, page
+from referly.web.visibility import chosen_scope, owners_in, reads_everything, scopes
+
+PAGE_SIZE = 10
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why the ask of one action was refused, shown next to that action."""
+
+    action_id: int
+    message: str
+    may_override: bool
+    override_reason: str = ""
 
 
 @page()
 def today(request: HttpRequest) -> HttpResponse:
-    from referly.scoring.models import NextBestAction
-    from referly.scoring.store import latest_run
+    return today_page(request, request.GET)
 
+
+def script_language(params: Mapping[str, str]) -> str:
+    wanted = params.get("lang") or (get_language() or "en")[:2]
+    return wanted if wanted in LANGUAGES else "en"
+
+
+def today_page(
+    request: HttpRequest, params: Mapping[str, str], refusal: Refusal | None = None, status: int = 200
+) -> HttpResponse:
     who = actor(request)
     run = latest_run()
-    actions = NextBestAction.objects.none()
+    scope = chosen_scope(who, params)
+    script = params.get("channel", "")
+    script = script if script in wording.SCRIPT_LABELS else ""
+    lang = script_language(params)
+    cards: list[dict[str, Any]] = []
+    listing = None
     if run is not None:
-        actions = NextBestAction.objects.filter(run=run).select_related(
-            "sponsor", "sponsor_account", "target_account", "target_contact", "owner"
+        listing = page_of(request, actions_of(run, owners_in(who, scope)), PAGE_SIZE)
+        cards = action_cards(list(listing.object_list), who, script, lang, refusal)
+    return render(
+        request,
+        "web/today.html",
+        {
+            "section": "today",
+            "run": run,
+            "cards": cards,
+            "listing": listing,
+            "scope": scope,
+            "scopes": [(s, wording.SCOPE_LABELS[s]) for s in scopes(who)],
+            "script": script,
+            "scripts": list(wording.SCRIPT_LABELS.items()),
+            "lang": lang,
+            "languages": list(wording.LANGUAGE_LABELS.items()),
+            "query": query_without_page(request),
+            "here": request.get_full_path() if request.method == "GET" else params.get("next", reverse("web:today")),
+        },
+        status=status,
+    )
+
+
+def actions_of(run: ScoreRun, owners: frozenset[int] | None) -> Any:
+    found = NextBestAction.objects.filter(run=run).select_related(
+        "sponsor", "sponsor_account", "target_account", "target_contact", "owner"
+    )
+    if owners is not None:
+        found = found.filter(owner_id__in=owners)
+    return found.order_by("rank")
+
+
+def action_cards(
+    actions: list[NextBestAction], who: Actor, script: str, lang: str, refusal: Refusal | None
+) -> list[dict[str, Any]]:
+    asked = open_referrals_for(actions)
+    cards = []
+    for action in actions:
+        channel = script or SCRIPT_CHANNEL.get(action.channel, "email")
+        text, problem = "", ""
+        try:
+            text = render_script(channel, lang, script_context.for_action(action.pk)).text()
+        except ReferlyError as exc:
+            problem = str(exc)
+        cards.append(
+            {
+                "action": action,
+                "parts": components(action.components),
+                "channel": channel,
+                "channel_label": wording.SCRIPT_LABELS.get(channel, channel),
+                "script": text,
+                "script_problem": problem,
+                "can_act": who.acts_for(action.owner_id),
+                "referral": asked.get((action.sponsor_id, action.target_account_id)),
+                "refusal": refusal if refusal is not None and refusal.action_id == action.pk else None,
+            }
         )
-        if who.team is not None:
-            actions = actions.filter(owner_id__in=who.team)
-    return render(request, "web/today.html", {"run": run, "actions": actions.order_by("rank")[:20]})
+    return cards
+
+
+def open_referrals_for(actions: list[NextBestAction]) -> dict[tuple[int, int], Referral]:
+    """Referrals already under way from these sponsors to these targets: asked once, not twice."""
+    if not actions:
+        return {}
+    found = Referral.objects.filter(
+        referrer_contact_id__in={a.sponsor_id for a in actions},
+        target_account_id__in={a.target_account_id for a in actions},
+    ).exclude(stage__in=CLOSED)
+    return {(r.referrer_contact_id, r.target_account_id): r for r in found.order_by("created_at")}
+
+
+def components(parts: dict[str, Any]) -> list[tuple[str, str]]:
+    """An action's components as (what, value) pairs a person reads."""
+    shown: list[tuple[str, str]] = []
+    labels = {
+        "sponsor_score": _("Sponsor score"),
+        "path_strength": _("Path strength"),
+        "paths": _("Warm paths"),
+        "tie": _("Tie strength"),
+        "confidence": _("Tie confidence"),
+        "tie_kind": _("Tie"),
+        "target_fit": _("Target ICP fit"),
+        "target_tier": _("Target tier"),
+        "moment": _("Moment"),
+        "moment_strength": _("Moment strength"),
+        "moment_days_left": _("Days left in the moment"),
+        "same_industry": _("Same industry"),
+        "same_size": _("Same size band"),
+        "early_deal": _("Early open deal"),
+    }
+    for key, label in labels.items():
+        if key not in parts or parts[key] is None:
+            continue
+        value = parts[key]
+        if isinstance(value, bool):
+            text = _("yes") if value else _("no")
+        elif isinstance(value, float):
+            text = f"{value:.2f}" if value <= 1 else f"{value:.0f}"
+        else:
+            text = str(value).replace("_", " ")
+        shown.append((str(label), text))
+    return shown
+
+
+@require_POST
+@page(Permission.ACT)
+def ask(request: HttpRequest, action_id: int) -> HttpResponse:
+    """Create the referral from the action and record the ask, in one transaction: all of it or nothing."""
+    who = actor(request)
+    action = NextBestAction.objects.filter(pk=action_id).first()
+    if action is None or not (reads_everything(who) or action.owner_id in (who.team or ())):
+        raise NotFound(f"No next best action with id {action_id}")
+    require_act_for(who, action.owner_id, _("this action"))
+    script = request.POST.get("channel", "")
+    channel = wording.REFERRAL_CHANNEL_OF_SCRIPT.get(script) or action.channel
+    lang = script_language(request.POST)
+    override = request.POST.get("override_reason", "").strip()
+    me = teammate_of(who)
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            made = services.create_from_action(action.pk, me, now, channel, lang)
+            moved = services.advance(
+                made.pk,
+                "requested",
+                actor=me,
+                now=now,
+                note=_("Asked from Today"),
+                expected_version=made.version,
+                override_reason=override,
+            )
+    except ReferlyError as exc:
+        may_override = bool(exc.detail and "override" in exc.detail)
+        refusal = Refusal(action.pk, exc.message, may_override, override)
+        return today_page(request, request.POST, refusal, status=exc.http_status)
+    messages.success(
+        request,
+        _("Ask logged: referral %(id)s from %(sponsor)s to %(target)s is now requested.")
+        % {"id": moved.pk, "sponsor": action.sponsor.name, "target": action.target_account.name},
+    )
+    return redirect(back_to(request, reverse("web:today")))

@@ -1,0 +1,37 @@
+"""Moving between pages: where to go back to after a form, and pages of long lists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from referly.access.services import Actor
+from referly.crm.models import Teammate
+
+
+def back_to(request: HttpRequest, fallback: str) -> str:
+    """The ``next`` field of a form when it points inside this site, else ``fallback``."""
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if wanted and url_has_allowed_host_and_scheme(wanted, {request.get_host()}, request.is_secure()):
+        return wanted
+    return fallback
+
+
+def page_of(request: HttpRequest, items: Any, size: int) -> Page[Any]:
+    """The page of ``items`` the ``page`` parameter asks for (the first or last one when out of range)."""
+    return Paginator(items, size).get_page(request.GET.get("page"))
+
+
+def query_without_page(request: HttpRequest) -> str:
+    """The current query string without ``page``, for the links to other pages."""
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def teammate_of(who: Actor) -> Teammate | None:
+    """The teammate record of the person acting, for the audit trail."""
+    return None if who.teammate_id is None else Teammate.objects.filter(pk=who.teammate_id).first()

@@ -1,0 +1,70 @@
+"""What a person sees on the pages: whose actions and referrals, in which scope.
+
+Admins, managers and viewers read everything; members read their own actions and referrals only
+(another member's referral is "not found" to them). Acting is ``Actor.acts_for``: a manager acts on
+their team's records, an admin on all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.db.models import QuerySet
+
+from referly.access.roles import Role
+from referly.access.services import Actor
+from referly.errors import NotFound
+from referly.referrals.models import Referral
+
+READS_EVERYTHING = frozenset({Role.ADMIN, Role.MANAGER, Role.VIEWER})
+
+
+def reads_everything(who: Actor) -> bool:
+    return who.role in READS_EVERYTHING
+
+
+def scopes(who: Actor) -> list[str]:
+    """The scopes a person may switch between, the default first."""
+    if who.role is Role.VIEWER:
+        return ["everyone"]
+    if who.role is Role.MEMBER:
+        return ["mine"]
+    if who.role is Role.MANAGER:
+        return ["team", "mine", "everyone"]
+    return ["mine", "everyone"] if who.teammate_id is not None else ["everyone"]
+
+
+def chosen_scope(who: Actor, params: Mapping[str, str]) -> str:
+    allowed = scopes(who)
+    wanted = params.get("scope", "")
+    return wanted if wanted in allowed else allowed[0]
+
+
+def owners_in(who: Actor, scope: str) -> frozenset[int] | None:
+    """Teammate ids whose records the scope shows; None for everyone's."""
+    if scope == "everyone" and reads_everything(who):
+        return None
+    if scope == "team" and who.role is Role.MANAGER:
+        return who.team
+    return frozenset({who.teammate_id}) if who.teammate_id is not None else frozenset()
+
+
+def referrals_in_view(who: Actor) -> QuerySet[Referral]:
+    found = Referral.objects.all()
+    if not reads_everything(who):
+        found = found.filter(owner_id__in=who.team or ())
+    return found
+
+
+def referral_in_view(who: Actor, referral_id: int) -> Referral:
+    found = (
+        referrals_in_view(who)
+        .select_related(
+            "referrer_contact", "referrer_account", "target_account", "target_contact", "owner", "opportunity"
+        )
+        .filter(pk=referral_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound(f"No referral with id {referral_id}")
+    return found
