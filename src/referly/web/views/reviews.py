@@ -1,21 +1,117 @@
-"""Not yet written."""
+"""Monthly reviews: the list, freezing a month with its decisions, reading one, and its HTML and PDF."""
 
-from typing import Any
+from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from referly.access.roles import Permission
+from referly.errors import InvalidInput, NotFound, ReferlyError
+from referly.reports import review as reviewing
+from referly.reports.models import Review
+from referly.reports.page import as_html, write_pdf
+from referly.reports.scope import configured_goal, parse_month
+from referly.web.navigation import teammate_of
+from referly.web.pages import actor, page
+from referly.web.views.reports import months_over, pack_context, pack_page, scope_of
+
+MAX_DECISIONS = 50
 
 
-def reviews(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    return HttpResponse("")
+@page()
+def reviews(request: HttpRequest) -> HttpResponse:
+    return reviews_page(request)
 
 
-def freeze(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    return HttpResponse("")
+def reviews_page(
+    request: HttpRequest, error: str = "", values: dict[str, object] | None = None, status: int = 200
+) -> HttpResponse:
+    now = timezone.now()
+    listed = list(Review.objects.select_related("created_by").order_by("-month")[:60])
+    return render(
+        request,
+        "web/reviews.html",
+        {
+            "section": "reviews",
+            "reviews": listed,
+            "staleness": reviewing.staleness(reviewing.latest_review(), now),
+            "months": months_over(now),
+            "error": error,
+            "values": values or {"month": months_over(now, 1)[0]},
+        },
+        status=status,
+    )
 
 
-def review(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    return HttpResponse("")
+@require_POST
+@page(Permission.REVIEW)
+def freeze(request: HttpRequest) -> HttpResponse:
+    """Freeze a month's figures with the decisions taken (one per line), as `referly review` does."""
+    now = timezone.now()
+    month = request.POST.get("month", "")
+    decisions = [d.strip() for d in request.POST.get("decisions", "").splitlines() if d.strip()]
+    replace = request.POST.get("replace") == "on"
+    values: dict[str, object] = {"month": month, "decisions": request.POST.get("decisions", ""), "replace": replace}
+    try:
+        if len(decisions) > MAX_DECISIONS:
+            raise InvalidInput(_("Too many decisions: at most %(n)s.") % {"n": MAX_DECISIONS})
+        scope = scope_of(month, now)
+        with transaction.atomic():
+            frozen = reviewing.freeze(scope, configured_goal(), decisions, now=now, replace=replace)
+            me = teammate_of(actor(request))
+            Review.objects.filter(pk=frozen.pk).update(created_by=me)
+    except ReferlyError as exc:
+        return reviews_page(request, str(exc), values, status=exc.http_status)
+    messages.success(request, _("The review of %(month)s is frozen.") % {"month": scope.label()})
+    return redirect(reverse("web:review", args=[scope.label()]))
 
 
-def export(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-    return HttpResponse("")
+def frozen_review(month: str) -> Review:
+    try:
+        found = Review.objects.select_related("created_by").filter(month=parse_month(month)).first()
+    except InvalidInput:
+        found = None
+    if found is None:
+        raise NotFound(f"No frozen review of {month}")
+    return found
+
+
+@page()
+def review(request: HttpRequest, month: str) -> HttpResponse:
+    found = frozen_review(month)
+    now = timezone.now()
+    context = pack_context(scope_of(month, now), now)
+    return render(
+        request,
+        "web/review.html",
+        {"section": "reviews", "review": found, "month": month, "pack": pack_page(context)},
+    )
+
+
+@page()
+def export(request: HttpRequest, month: str, fmt: str) -> HttpResponse:
+    """The frozen review as the offline HTML page, or that page printed to PDF by headless Chromium."""
+    if fmt not in ("html", "pdf"):
+        raise NotFound(f"No {fmt} export: html or pdf")
+    frozen_review(month)
+    now = timezone.now()
+    html = as_html(pack_context(scope_of(month, now), now))
+    name = f"review-{month}.{fmt}"
+    if fmt == "html":
+        response = HttpResponse(html, content_type="text/html; charset=utf-8")
+    else:
+        with tempfile.TemporaryDirectory(prefix="referly-web-pdf-") as folder:
+            out = Path(folder) / name
+            write_pdf(html, out)
+            response = HttpResponse(out.read_bytes(), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

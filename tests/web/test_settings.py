@@ -1,0 +1,48 @@
+"""Settings: the scoring settings and templates in effect, roles changed, tokens revoked (admins only)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from referly.access.models import ApiToken
+from referly.access.services import actor_for
+from tests.personas import Team
+from tests.web.conftest import logged_in
+
+pytestmark = pytest.mark.django_db
+
+
+def test_settings_show_the_icp_weights_moments_caps_and_templates(client: Client, team: Team) -> None:
+    html = logged_in(client, team.admin).get(reverse("web:settings")).content.decode()
+    for words in ("industry", "measured_success", "asks per contact a quarter", "email.txt", "REFERLY_SCORING"):
+        assert words in html
+
+
+def test_an_admin_changes_a_role(client: Client, team: Team) -> None:
+    c = logged_in(client, team.admin)
+    done = c.post(reverse("web:change_role", args=[team.other.user.pk]), {"role": "manager"})
+    assert done.status_code == 302
+    assert actor_for(team.other.user).role == "manager"
+    promoted = c.post(reverse("web:change_role", args=[team.viewer.user.pk]), {"role": "admin"})
+    assert promoted.status_code == 302 and actor_for(team.viewer.user).role == "admin"
+    wrong = c.post(reverse("web:change_role", args=[team.member.user.pk]), {"role": "owner"})
+    assert wrong.status_code == 422 and 'aria-invalid="true"' in wrong.content.decode()
+
+
+def test_the_last_admin_cannot_step_down(client: Client, team: Team) -> None:
+    refused = logged_in(client, team.admin).post(
+        reverse("web:change_role", args=[team.admin.user.pk]), {"role": "member"}
+    )
+    assert refused.status_code == 409 and actor_for(team.admin.user).role == "admin"
+
+
+def test_an_admin_revokes_a_token(client: Client, team: Team) -> None:
+    team.member.token("write")
+    token = ApiToken.objects.get(user=team.member.user)
+    c = logged_in(client, team.admin)
+    assert f'id="token-{token.pk}"' in c.get(reverse("web:settings")).content.decode()
+    assert c.post(reverse("web:revoke_token", args=[token.pk])).status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at is not None
