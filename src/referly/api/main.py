@@ -97,7 +97,13 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    kinds = {401: "not_authenticated", 403: "not_permitted", 404: "not_found", 405: "method_not_allowed"}
+    kinds = {
+        400: "invalid_input",
+        401: "not_authenticated",
+        403: "not_permitted",
+        404: "not_found",
+        405: "method_not_allowed",
+    }
     return _error(request, exc.status_code, kinds.get(exc.status_code, "error"), str(exc))
 
 

@@ -23,7 +23,7 @@ class Error(Schema):
 # The error answers each kind of endpoint documents (the OpenAPI lists them, so clients can rely on them).
 READ = {401: Error, 403: Error, 422: Error}
 READ_ONE = {**READ, 404: Error}
-WRITE = {**READ_ONE, 409: Error}
+WRITE = {**READ_ONE, 400: Error, 409: Error}  # 400: a body that is not JSON (or not multipart)
 
 
 def answers(ok: dict[int, Any], errors: dict[int, type[Schema]]) -> dict[int, Any]:
