@@ -17,10 +17,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
-from tests.api.conftest import World
-
-
 from referly.wsgi import application
+from tests.api.conftest import World
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
