@@ -53,7 +53,7 @@ RULES: dict[str, tuple[Call, dict[str, Any]]] = {
     "POST /interactions": (lambda w, t: post("/interactions", t, TOUCH_ROWS), IMPORTERS),
     "GET /opportunities": (lambda w, t: get("/opportunities", t), EVERYONE),
     "GET /opportunities/{opportunity_id}": (
-        lambda w, t: get(f"/opportunities/{w.target_account.pk and _any_opportunity()}", t),
+        lambda w, t: get(f"/opportunities/{_any_opportunity()}", t),
         EVERYONE,
     ),
     "GET /referrals": (lambda w, t: get("/referrals", t), EVERYONE),
