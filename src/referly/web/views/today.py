@@ -194,7 +194,7 @@ def ask(request: HttpRequest, action_id: int) -> HttpResponse:
                 "requested",
                 actor=me,
                 now=now,
-                note=_("Asked from Today"),
+                note="Asked from the Today page",
                 expected_version=made.version,
                 override_reason=override,
             )
