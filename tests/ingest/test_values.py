@@ -60,3 +60,17 @@ def test_countries_by_name_code_or_common_alias() -> None:
         "GB",
         "DE",
     ]
+
+
+def test_text_with_a_nul_character_is_refused_with_a_reason() -> None:
+    with pytest.raises(v.BadValue, match="NUL"):
+        v.text("Acme\x00 Corp")
+    assert v.text("  Acme Corp ") == "Acme Corp"
+
+
+def test_year_zero_is_not_a_month() -> None:
+    from referly.errors import InvalidInput
+    from referly.reports.scope import parse_month
+
+    with pytest.raises(InvalidInput, match="YYYY-MM"):
+        parse_month("0000-01")

@@ -1,8 +1,9 @@
 """Roles and what each may do: a pure rule, shared by the dashboard and the API.
 
 - admin: everything, including settings and users.
-- manager: reads everything; acts on their own and their team's actions and referrals (everyone who
-  reports to them, directly or not); imports data and freezes monthly reviews.
+- manager: reads the shared records (accounts, contacts, signals, reports); sees and acts on their own
+  and their team's actions and referrals (everyone who reports to them, directly or not); imports data
+  and freezes monthly reviews.
 - member: reads the shared records (accounts, contacts, reports); sees and acts on their own actions
   and referrals only.
 - viewer: reads everything, writes nothing.

@@ -48,6 +48,8 @@ def text(raw: Any, max_length: int | None = None) -> str | None:
         return None
     if max_length and len(value) > max_length:
         raise BadValue(f"is {len(value):,} characters long; at most {max_length:,} fit")
+    if "\x00" in value:
+        raise BadValue("holds a NUL character, which no database stores")
     return value
 
 
