@@ -27,6 +27,14 @@ class Company:
     others: list[NextBestAction]  # Olga's
 
 
+@pytest.fixture(autouse=True)
+def no_kept_scripts() -> None:
+    """Each test renders its own scripts: ids repeat from one test database to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def company(cli: Callable[..., Result], db: Any) -> Company:
     made = cli("demo-data", "--scale", "tiny", "--seed", "3", "--until", DAY)

@@ -103,3 +103,14 @@ def test_the_ask_only_takes_a_post(client: Client, company: Company) -> None:
 def test_without_a_run_today_says_how_to_get_one(client: Client, team: Any) -> None:
     page = logged_in(client, team.member).get(reverse("web:today"))
     assert page.status_code == 200 and "referly score" in page.content.decode()
+
+
+def test_today_and_the_board_take_a_bounded_number_of_queries(
+    client: Client, company: Company, django_assert_max_num_queries: Any
+) -> None:
+    c = logged_in(client, company.team.admin)
+    c.get(reverse("web:today"), {"scope": "everyone"})  # scripts rendered once are kept a few minutes
+    with django_assert_max_num_queries(15):
+        assert c.get(reverse("web:today"), {"scope": "everyone"}).status_code == 200
+    with django_assert_max_num_queries(20):
+        assert c.get(reverse("web:board"), {"scope": "everyone"}).status_code == 200

@@ -26,7 +26,8 @@ from referly.web.navigation import back_to, page_of, query_without_page, teammat
 from referly.web.pages import actor, page
 from referly.web.visibility import chosen_scope, owners_in, referral_in_view, referrals_in_view, scopes
 
-COLUMN_SIZE = 20  # cards per column on the board; a column's own page lists them all
+COLUMN_SIZE = 12  # cards per open column on the board; a column's own page lists them all
+CLOSED_COLUMN_SIZE = 5  # the latest closed ones (won, lost and the exits)
 LIST_SIZE = 50
 CARD_FIELDS = ("referrer_contact", "referrer_account", "target_account", "target_contact", "owner")
 
@@ -64,7 +65,6 @@ def board(request: HttpRequest) -> HttpResponse:
             "scope": scope,
             "scopes": [(s, wording.SCOPE_LABELS[s]) for s in scopes(who)],
             "here": request.get_full_path(),
-            "column_size": COLUMN_SIZE,
         },
     )
 

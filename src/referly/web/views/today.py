@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -33,6 +34,7 @@ from referly.web.pages import actor, page
 from referly.web.visibility import chosen_scope, owners_in, reads_everything, scopes
 
 PAGE_SIZE = 10
+SCRIPT_SECONDS = 300  # a script is re-rendered at most this long after its template or the records change
 
 
 @dataclass(frozen=True)
@@ -108,7 +110,7 @@ def action_cards(
         channel = script or SCRIPT_CHANNEL.get(action.channel, "email")
         text, problem = "", ""
         try:
-            text = render_script(channel, lang, script_context.for_action(action.pk)).text()
+            text = script_text(action, channel, lang)
         except ReferlyError as exc:
             problem = str(exc)
         cards.append(
@@ -125,6 +127,33 @@ def action_cards(
             }
         )
     return cards
+
+
+def script_text(action: NextBestAction, channel: str, lang: str) -> str:
+    """The action's script, kept a few minutes per process: the people it names are checked on every call,
+    so a do-not-contact or an opt-out takes effect at once."""
+    script_context.reachable(action.sponsor, action.target_contact)
+    key = f"referly:script:{action.run_id}:{action.pk}:{action.sponsor_id}:{action.target_contact_id}:{channel}:{lang}"
+    text = cache.get(key)
+    if not isinstance(text, str):
+        text = render_script(channel, lang, script_of(action)).text()
+        cache.set(key, text, SCRIPT_SECONDS)
+    return text
+
+
+def script_of(action: NextBestAction) -> dict[str, Any]:
+    """What ``outreach.context.for_action`` fills a script with, from the action already loaded with its people."""
+    script_context.reachable(action.sponsor, action.target_contact)
+    parts = action.components
+    return script_context.people(
+        action.sponsor,
+        action.sponsor_account,
+        action.target_contact,
+        action.target_account,
+        action.owner,
+        moment=parts.get("moment"),
+        tie_kind=parts.get("tie_kind"),
+    )
 
 
 def open_referrals_for(actions: list[NextBestAction]) -> dict[tuple[int, int], Referral]:
