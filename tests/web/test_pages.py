@@ -80,7 +80,9 @@ def test_an_account_shows_fit_ties_signals_and_only_visible_referrals(client: Cl
     assert account.name in member and 'id="icp-fit"' in member and "Tier" in member
     assert f"/referrals/{theirs.pk}/" not in member, "a member does not see another member's referral"
     manager = logged_in(Client(), company.team.manager).get(reverse("web:account", args=[account.pk]))
-    assert f"/referrals/{theirs.pk}/" in manager.content.decode()
+    assert f"/referrals/{theirs.pk}/" not in manager.content.decode(), "Olga is not in Maya's team"
+    admin = logged_in(Client(), company.team.admin).get(reverse("web:account", args=[account.pk]))
+    assert f"/referrals/{theirs.pk}/" in admin.content.decode()
     found = logged_in(Client(), company.team.member).get(reverse("web:accounts"), {"q": account.name[:6]})
     assert account.name in found.content.decode()
     assert logged_in(Client(), company.team.member).get(reverse("web:account", args=[10**9])).status_code == 404

@@ -1,8 +1,8 @@
 """What a person sees on the pages: whose actions and referrals, in which scope.
 
-Admins, managers and viewers read everything; members read their own actions and referrals only
-(another member's referral is "not found" to them). Acting is ``Actor.acts_for``: a manager acts on
-their team's records, an admin on all.
+Admins and viewers see everyone's actions and referrals; a manager sees their own and their team's, a
+member their own (a referral outside one's view is "not found"). Acting is ``Actor.acts_for``: a manager
+acts on their team's records, an admin on all.
 """
 
 from __future__ import annotations
@@ -16,11 +16,9 @@ from referly.access.services import Actor
 from referly.errors import NotFound
 from referly.referrals.models import Referral
 
-READS_EVERYTHING = frozenset({Role.ADMIN, Role.MANAGER, Role.VIEWER})
-
 
 def reads_everything(who: Actor) -> bool:
-    return who.role in READS_EVERYTHING
+    return who.team is None
 
 
 def scopes(who: Actor) -> list[str]:
@@ -30,7 +28,7 @@ def scopes(who: Actor) -> list[str]:
     if who.role is Role.MEMBER:
         return ["mine"]
     if who.role is Role.MANAGER:
-        return ["team", "mine", "everyone"]
+        return ["team", "mine"]
     return ["mine", "everyone"] if who.teammate_id is not None else ["everyone"]
 
 

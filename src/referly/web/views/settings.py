@@ -16,13 +16,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from referly import config
+from referly.access import services as access
 from referly.access.models import ApiToken
 from referly.access.roles import Permission, Role
-from referly.access.services import revoke_token, role_of
 from referly.errors import ReferlyError
 from referly.outreach.scripts import template_folders
 from referly.scoring.config import load_settings
-from referly.web import roles, wording
+from referly.web import wording
 from referly.web.pages import actor, page
 
 
@@ -47,7 +47,7 @@ def settings_view(
             "scoring_variable": config.SCORING.name,
             "templates_variable": config.TEMPLATES.name,
             "templates": templates(),
-            "users": [{"user": u, "role": role_of(u)} for u in users],
+            "users": [{"user": u, "role": access.role_of(u)} for u in users],
             "roles": [(r.value, wording.ROLE_LABELS[r.value]) for r in Role],
             "tokens": tokens,
             "error": error,
@@ -71,10 +71,12 @@ def templates() -> list[dict[str, Any]]:
 def change_role(request: HttpRequest, user_id: int) -> HttpResponse:
     try:
         with transaction.atomic():
-            changed = roles.change_role(user_id, request.POST.get("role", ""))
+            changed = access.change_role(user_id, request.POST.get("role", ""))
     except ReferlyError as exc:
         return settings_view(request, str(exc), user_id, status=exc.http_status)
-    messages.success(request, _("%(user)s is now %(role)s.") % {"user": changed.username, "role": role_of(changed)})
+    messages.success(
+        request, _("%(user)s is now %(role)s.") % {"user": changed.username, "role": access.role_of(changed)}
+    )
     return redirect(reverse("web:settings") + "#users")
 
 
@@ -82,6 +84,6 @@ def change_role(request: HttpRequest, user_id: int) -> HttpResponse:
 @page(Permission.ADMINISTER)
 def revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     with transaction.atomic():
-        token = revoke_token(token_id, actor(request), timezone.now())
+        token = access.revoke_token(token_id, actor(request), timezone.now())
     messages.success(request, _("Token %(name)s is revoked.") % {"name": token.name})
     return redirect(reverse("web:settings") + "#tokens")
