@@ -23,6 +23,11 @@ def for_action(action_id: int) -> dict[str, Any]:
     )
     if action is None:
         raise NotFound(f"No next best action with id {action_id} (see `referly actions`)")
+    return for_loaded_action(action)
+
+
+def for_loaded_action(action: Any) -> dict[str, Any]:
+    """The script context of a next best action already loaded with its people (select_related)."""
     reachable(action.sponsor, action.target_contact)
     parts = action.components
     return people(

@@ -4,18 +4,9 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-STAGES = (
-    "identified",
-    "requested",
-    "introduced",
-    "meeting",
-    "opportunity",
-    "won",
-    "lost",
-    "declined",
-    "no_response",
-    "withdrawn",
-)
+from referly.referrals.models import ReferralStage
+
+STAGES = tuple(ReferralStage.values)
 STAGE_LABELS = {
     "identified": _("Identified"),
     "requested": _("Requested"),

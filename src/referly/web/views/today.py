@@ -143,17 +143,7 @@ def script_text(action: NextBestAction, channel: str, lang: str) -> str:
 
 def script_of(action: NextBestAction) -> dict[str, Any]:
     """What ``outreach.context.for_action`` fills a script with, from the action already loaded with its people."""
-    script_context.reachable(action.sponsor, action.target_contact)
-    parts = action.components
-    return script_context.people(
-        action.sponsor,
-        action.sponsor_account,
-        action.target_contact,
-        action.target_account,
-        action.owner,
-        moment=parts.get("moment"),
-        tie_kind=parts.get("tie_kind"),
-    )
+    return script_context.for_loaded_action(action)
 
 
 def open_referrals_for(actions: list[NextBestAction]) -> dict[tuple[int, int], Referral]:
