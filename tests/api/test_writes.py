@@ -145,3 +145,16 @@ def test_an_import_refuses_unknown_kinds_presets_and_files(world: World) -> None
     assert exe.status_code == 422 and "not a file Referly reads" in exe.json()["detail"]
     empty = upload("/imports", ada, "x.csv", b"", kind="signals")
     assert empty.status_code == 422 and empty.json()["error"] == "invalid_input"
+
+
+def test_a_time_filter_with_any_offset_is_read_in_utc(world: World) -> None:
+    from tests.api.conftest import get
+
+    maya = world.team.manager.token()
+    touch = {"teammate": world.team.member.email, "contact": "sam@client.example", "kind": "call"}
+    post("/interactions", maya, {"rows": [{**touch, "occurred_at": "2026-09-01T10:00:00Z"}]})
+    # +19:34 is a valid ISO offset PostgreSQL cannot store: 2026-09-01T23:00+19:34 is 03:26 UTC
+    after = get("/interactions", maya, since="2026-09-01T23:00:00+19:34")
+    assert after.status_code == 200 and after.json()["count"] == 1
+    later = get("/interactions", maya, since="2026-09-02T06:00:00+19:34")
+    assert later.status_code == 200 and later.json()["count"] == 0

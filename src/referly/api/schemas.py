@@ -55,7 +55,8 @@ ShortText = Annotated[str, Field(max_length=255), AfterValidator(_no_nul)]
 def _reasonable(value: datetime) -> datetime:
     if not 1900 <= value.year <= 9000:
         raise ValueError("must be between the years 1900 and 9000")
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    # In UTC: PostgreSQL refuses offsets beyond ±15:59, which Python's datetimes allow (up to ±23:59).
+    return value.astimezone(UTC) if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 # A time a client filters on: UTC unless it says otherwise, and within years the database can store.
