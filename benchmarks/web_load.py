@@ -5,8 +5,10 @@
 
 Setup (not timed): the smb demo company, scored, in a SQLite file (built unless --db names one), a
 manager login and a read token; `referly serve` started on a free loopback port as a user would
-(gunicorn, 2 workers x 4 threads). Timed, in one run: every user logs in through the login form, then
-each ``--pace`` seconds opens Today, the board or the actions API (a third each), for ``--seconds``;
+(gunicorn, as `referly serve` defaults: cores + 1 workers, 2 threads each). Timed, in one run: every
+user logs in through the login form, then
+each ``--pace`` seconds opens Today, the board or the actions API (a third each); after 15 s of warm-up
+(the logins, each worker thread's first requests) the next ``--seconds`` are measured;
 beside them, the same users fetch the app's stylesheet, the baseline: the same server, no page work.
 Prints requests, errors and latency percentiles per request kind, and p95 as a ratio to the
 baseline's. Target: p95 under 150 ms for each kind, zero errors. Nothing here gates CI.
@@ -21,6 +23,7 @@ monkey.patch_all()  # locust's users are greenlets: patch before anything import
 import argparse  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
+import resource  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -29,7 +32,7 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import gevent  # noqa: E402
-from locust import HttpUser, constant_pacing, events, task  # noqa: E402
+from locust import FastHttpUser, constant_pacing, events, task  # noqa: E402
 from locust.env import Environment  # noqa: E402
 
 PASSWORD = "referly-demo"  # the demo's logins
@@ -73,10 +76,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(db: Path, port: int) -> subprocess.Popen[str]:
+def serving(workers: int, threads: int) -> list[str]:
+    return ["--workers", str(workers), "--threads", str(threads)]
+
+
+def start_server(db: Path, port: int, workers: int, threads: int) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REFERLY_")}
     server = subprocess.Popen(
-        [sys.executable, "-m", "referly", "serve", "--db", str(db), "--port", str(port), "--workers", "2"],
+        [sys.executable, "-m", "referly", "serve", "--db", str(db), "--port", str(port), *serving(workers, threads)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -93,8 +100,8 @@ def start_server(db: Path, port: int) -> subprocess.Popen[str]:
     sys.exit("the server did not start within 60 s")
 
 
-def user_class(email: str, token: str, pace: float) -> type[HttpUser]:
-    class Rep(HttpUser):
+def user_class(email: str, token: str, pace: float) -> type[FastHttpUser]:
+    class Rep(FastHttpUser):  # geventhttpclient: the load generator's own CPU stays small
         wait_time = constant_pacing(pace)
 
         def on_start(self) -> None:
@@ -103,29 +110,36 @@ def user_class(email: str, token: str, pace: float) -> type[HttpUser]:
             assert csrf is not None, "no CSRF token on the login page"
             done = self.client.post(
                 "/login/",
-                {"username": email, "password": PASSWORD, "csrfmiddlewaretoken": csrf[1]},
+                data={"username": email, "password": PASSWORD, "csrfmiddlewaretoken": csrf[1]},
                 name="login",
                 allow_redirects=False,
+                headers={"Referer": f"{self.host}/login/"},
             )
             assert done.status_code == 302, f"login refused: {done.status_code}"
 
+        def fetch(self, path: str, name: str, **headers: str) -> None:
+            """Counts as an error anything but the page itself (a redirect to the login page included)."""
+            with self.client.get(
+                path, name=name, headers=headers, allow_redirects=False, catch_response=True
+            ) as answer:
+                if answer.status_code != 200:
+                    answer.failure(f"{answer.status_code} instead of 200")
+
         @task
         def today(self) -> None:
-            self.client.get("/", name="today")
+            self.fetch("/", "today")
 
         @task
         def board(self) -> None:
-            self.client.get("/referrals/", name="board")
+            self.fetch("/referrals/", "board")
 
         @task
         def actions_api(self) -> None:
-            self.client.get(
-                "/api/v1/actions?limit=20", name="actions api", headers={"Authorization": f"Bearer {token}"}
-            )
+            self.fetch("/api/v1/actions?limit=20", "actions api", Authorization=f"Bearer {token}")
 
         @task
         def stylesheet(self) -> None:
-            self.client.get("/static/web/app.css", name="baseline: stylesheet")
+            self.fetch("/static/web/app.css", "baseline: stylesheet")
 
     return Rep
 
@@ -136,24 +150,53 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--pace", type=float, default=1.0, help="Seconds between two requests of one user.")
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1, help="`referly serve --workers`")
+    parser.add_argument("--threads", type=int, default=2, help="`referly serve --threads`")
     args = parser.parse_args()
     db, email, token = prepare(args.db)
     port = free_port()
-    server = start_server(db, port)
+    server = start_server(db, port, args.workers, args.threads)
     try:
         env = Environment(
             user_classes=[user_class(email, token, args.pace)], events=events, host=f"http://127.0.0.1:{port}"
         )
         runner = env.create_local_runner()
         runner.start(args.users, spawn_rate=args.users / 5)
-        gevent.sleep(5)  # every user logged in
+        gevent.sleep(15)  # every user logged in, every worker thread past its first (cold) requests
         env.stats.reset_all()
+        mine, theirs = resource.getrusage(resource.RUSAGE_SELF), server_cpu(server.pid)
         gevent.sleep(args.seconds)
+        cpu = {
+            "load generator": cpu_seconds(resource.getrusage(resource.RUSAGE_SELF)) - cpu_seconds(mine),
+            "server": server_cpu(server.pid) - theirs,
+        }
         runner.quit()
     finally:
         server.terminate()
         server.wait(timeout=30)
     report(env, args)
+    used = ", ".join(f"{k} {v:.1f} s ({v / args.seconds:.0%} of a core)" for k, v in cpu.items())
+    print(f"CPU used while measured: {used}")
+
+
+def cpu_seconds(usage: resource.struct_rusage) -> float:
+    return usage.ru_utime + usage.ru_stime
+
+
+def server_cpu(master: int) -> float:
+    """CPU seconds of the server's master and workers so far, from /proc."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == master or int(fields[1]) == master:  # fields[1]: the parent's pid
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def report(env: Environment, args: argparse.Namespace) -> None:

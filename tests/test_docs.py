@@ -17,3 +17,14 @@ def test_the_readme_quickstart_has_the_demo_and_the_test_command() -> None:
     assert "referly demo" in readme
     assert "bash scripts/test" in readme
     assert "bash scripts/test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_every_screenshot_the_docs_show_exists() -> None:
+    import re
+
+    for doc in (ROOT / "README.md", ROOT / "docs" / "web.md"):
+        text = doc.read_text()
+        shots = re.findall(r"\((?:docs/)?(screenshots/[\w.-]+\.png)\)", text)
+        assert shots, f"{doc.name} shows no screenshot"
+        missing = [s for s in shots if not (ROOT / "docs" / s).is_file()]
+        assert missing == [], f"{doc.name} links to missing screenshots"

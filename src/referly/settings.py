@@ -16,6 +16,9 @@ django_stubs_ext.monkeypatch()  # lets admin and querysets take type parameters 
 BASE_DIR = Path(__file__).resolve().parent
 
 DATABASES: dict[str, dict[str, Any]] = {"default": database_settings()}
+# The web app keeps each thread's connection between requests (SQLite keeps its page cache warm, PostgreSQL
+# skips a connection per request), and checks it is alive before reusing it.
+DATABASES["default"].update(CONN_MAX_AGE=300, CONN_HEALTH_CHECKS=True)
 
 
 def _secret_key() -> str:

@@ -219,7 +219,7 @@ def demo(scale: str, seed: int, db_path: Path | None, no_serve: bool, port: int)
     from referly.web.serve import run_server
 
     console.print(f"  open http://127.0.0.1:{port}/ (the API: http://127.0.0.1:{port}/api/v1/docs)")
-    run_server("127.0.0.1", port, workers=2, threads=4)
+    run_server("127.0.0.1", port, workers=(os.cpu_count() or 1) + 1, threads=2)
 
 
 DEMO_PASSWORD = "referly-demo"  # the demo's own logins only: a local, synthetic company

@@ -75,11 +75,17 @@ def _ready(url: str, open_browser: bool) -> None:
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
-    default=max(2, os.cpu_count() or 1),
-    show_default="the number of cores, at least 2",
+    default=(os.cpu_count() or 1) + 1,
+    show_default="the number of cores + 1",
     help="Worker processes.",
 )
-@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Threads per worker.")
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 64),
+    default=2,
+    show_default=True,
+    help="Threads per worker (they share one core: more processes beat more threads for pages).",
+)
 @database_option
 def serve(host: str, port: int, open_browser: bool, workers: int, threads: int) -> None:
     """Serve the dashboard and the REST API (/api/v1, documented at /api/v1/docs)."""
