@@ -52,6 +52,7 @@ def rules(company: Company) -> dict[str, tuple[str, list[Any], dict[str, int]]]:
         "web:advance": ("post", [mine.pk], {"other": 404, "viewer": 403}),
         "web:freeze": ("post", [], {"member": 403, "other": 403, "viewer": 403}),
         "web:import_commit": ("post", [], {"member": 403, "other": 403, "viewer": 403}),
+        "web:scoring": ("post", [], {"manager": 403, "member": 403, "other": 403, "viewer": 403}),
         "web:change_role": ("post", [1], {"manager": 403, "member": 403, "other": 403, "viewer": 403}),
         "web:revoke_token": ("post", [1], {"manager": 403, "member": 403, "other": 403, "viewer": 403}),
     }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -46,3 +48,34 @@ def test_an_admin_revokes_a_token(client: Client, team: Team) -> None:
     assert c.post(reverse("web:revoke_token", args=[token.pk])).status_code == 302
     token.refresh_from_db()
     assert token.revoked_at is not None
+
+
+def test_an_admin_changes_the_scoring_settings_only_once_they_check(
+    client: Client, team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from referly.scoring.config import load_settings
+
+    kept = tmp_path / "scoring.toml"
+    monkeypatch.setenv("REFERLY_SCORING", str(kept))
+    c = logged_in(client, team.admin)
+    assert 'id="scoring-form"' in c.get(reverse("web:settings")).content.decode()
+    broken = c.post(reverse("web:scoring"), {"text": "[gates]\nasks_per_quarter = \n"})
+    assert broken.status_code == 422 and not kept.exists(), "a file that does not parse is not saved"
+    html = broken.content.decode()
+    assert 'aria-invalid="true"' in html and str(kept) in html and "asks_per_quarter = " in html  # typed text kept
+    wrong = c.post(reverse("web:scoring"), {"text": "[strength]\nhalf_life_days = -3\n"})
+    assert wrong.status_code == 422 and "positive" in wrong.content.decode() and not kept.exists()
+    saved = c.post(reverse("web:scoring"), {"text": "[gates]\nasks_per_quarter = 1\n"})
+    assert saved.status_code == 302
+    assert load_settings().gates.asks_per_quarter == 1
+    assert "asks_per_quarter = 1" in c.get(reverse("web:settings")).content.decode()
+    manager = logged_in(Client(), team.manager)
+    refused = manager.post(reverse("web:scoring"), {"text": "[gates]\nasks_per_quarter = 9\n"})
+    assert refused.status_code == 403 and load_settings().gates.asks_per_quarter == 1
+
+
+def test_without_a_settings_file_the_page_says_how_to_change_them(client: Client, team: Team) -> None:
+    html = logged_in(client, team.admin).get(reverse("web:settings")).content.decode()
+    assert 'id="scoring-form"' not in html and "naming a TOML file" in html
+    refused = client.post(reverse("web:scoring"), {"text": "[gates]\n"})
+    assert refused.status_code == 409

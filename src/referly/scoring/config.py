@@ -75,11 +75,12 @@ class ScoringSettings:
         return hashlib.sha256(json.dumps(self.raw, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def load_settings(path: Path | None = None) -> ScoringSettings:
+def load_settings(path: Path | None = None, *, configured: bool = True) -> ScoringSettings:
+    """The defaults merged with ``path``, or with REFERLY_SCORING's file (unless ``configured`` is False)."""
     text = resources.files("referly.scoring").joinpath("defaults.toml").read_text(encoding="utf-8")
     raw = tomllib.loads(text)
-    configured = config.SCORING.value()
-    chosen = path or (Path(configured) if configured else None)
+    variable = config.SCORING.value() if configured else ""
+    chosen = path or (Path(variable) if variable else None)
     if chosen is not None:
         try:
             _merge(raw, tomllib.loads(chosen.read_text(encoding="utf-8")))

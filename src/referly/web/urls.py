@@ -22,6 +22,7 @@ urlpatterns = [
     path("import/", imports.upload, name="import"),
     path("import/commit", imports.commit, name="import_commit"),
     path("settings/", settings.settings_page, name="settings"),
+    path("settings/scoring", settings.save_scoring, name="scoring"),
     path("settings/users/<int:user_id>/role", settings.change_role, name="change_role"),
     path("settings/tokens/<int:token_id>/revoke", settings.revoke, name="revoke_token"),
     path(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +34,22 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 
 def settings_view(
-    request: HttpRequest, error: str = "", failed_user: int | None = None, status: int = 200
+    request: HttpRequest,
+    error: str = "",
+    failed_user: int | None = None,
+    status: int = 200,
+    scoring_text: str | None = None,
+    scoring_error: str = "",
 ) -> HttpResponse:
-    scoring = load_settings()
+    file = config.SCORING.value()
+    try:
+        scoring = load_settings()
+    except ReferlyError as exc:  # a missing or broken file: show the defaults, and why they are shown
+        scoring = load_settings(configured=False)
+        if Path(file).exists():  # not yet created: the first save creates it
+            scoring_error = scoring_error or str(exc)
+    if scoring_text is None:
+        scoring_text = Path(file).read_text(encoding="utf-8", errors="replace") if file and Path(file).is_file() else ""
     users = list(User.objects.select_related("member").order_by("username"))
     tokens = list(ApiToken.objects.filter(revoked_at__isnull=True).select_related("user").order_by("user__username"))
     return render(
@@ -52,6 +67,8 @@ def settings_view(
             "tokens": tokens,
             "error": error,
             "failed_user": failed_user,
+            "scoring_text": scoring_text,
+            "scoring_error": scoring_error,
         },
         status=status,
     )
@@ -87,3 +104,35 @@ def revoke(request: HttpRequest, token_id: int) -> HttpResponse:
         token = access.revoke_token(token_id, actor(request), timezone.now())
     messages.success(request, _("Token %(name)s is revoked.") % {"name": token.name})
     return redirect(reverse("web:settings") + "#tokens")
+
+
+@require_POST
+@page(Permission.ADMINISTER)
+def save_scoring(request: HttpRequest) -> HttpResponse:
+    """Check the scoring overrides as the next run would read them, then replace the file in one step."""
+    file = config.SCORING.value()
+    text = request.POST.get("text", "").replace("\r\n", "\n")
+    if not file:
+        return settings_view(request, status=409, scoring_text=text, scoring_error=_("No settings file is configured."))
+    target = Path(file)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=target.parent, suffix=".toml", delete=False
+        ) as draft:
+            draft.write(text)
+        try:
+            load_settings(Path(draft.name))
+            os.replace(draft.name, target)
+        finally:
+            Path(draft.name).unlink(missing_ok=True)
+    except ReferlyError as exc:
+        shown = exc.message.replace(draft.name, str(target))
+        return settings_view(request, status=422, scoring_text=text, scoring_error=shown)
+    except OSError as exc:
+        error = _("Cannot write %(file)s: %(reason)s") % {"file": target, "reason": exc.strerror or exc}
+        return settings_view(request, status=503, scoring_text=text, scoring_error=error)
+    messages.success(
+        request, _("Scoring settings saved to %(file)s: the next scoring run uses them.") % {"file": target}
+    )
+    return redirect(reverse("web:settings") + "#scoring")
