@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,22 +59,27 @@ def run_referly(tmp_path: Path) -> RunCli:
     return run
 
 
-@pytest.fixture
-def scratch_database(tmp_path: Path) -> Any:
-    """A database of its own for processes started by the test: a SQLite file, or a fresh PostgreSQL one."""
+def scratch_settings(folder: Path, prefix: str) -> Iterator[dict[str, str]]:
+    """REFERLY_* settings naming a database of its own: a SQLite file in ``folder``, or a fresh PostgreSQL one."""
     if not on_postgres():
-        yield {"REFERLY_DB": str(tmp_path / "scratch.db")}
+        yield {"REFERLY_DB": str(folder / f"{prefix}.db")}
         return
     import psycopg
 
     base = os.environ["REFERLY_DATABASE_URL"].rsplit("/", 1)[0]
-    name = f"referly_scratch_{os.getpid()}"
+    name = f"referly_{prefix}_{os.getpid()}"
     with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name}")
         admin.execute(f"CREATE DATABASE {name}")
     yield {"REFERLY_DATABASE_URL": f"{base}/{name}"}
     with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
         admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def scratch_database(tmp_path: Path) -> Iterator[dict[str, str]]:
+    """A database of its own for processes started by the test: a SQLite file, or a fresh PostgreSQL one."""
+    yield from scratch_settings(tmp_path, "scratch")
 
 
 @pytest.fixture

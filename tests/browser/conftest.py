@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, on_postgres
+from tests.conftest import ROOT, scratch_settings
 
 DEMO_PASSWORD = "referly-demo"
 ADMIN = "admin@northbeam.example"
@@ -68,20 +68,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def database_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("REFERLY_", "DJANGO_"))}
-    if not on_postgres():
-        folder = tmp_path_factory.mktemp("browser")
-        yield {**clean, "REFERLY_DB": str(folder / "referly-demo.db")}
-        return
-    import psycopg
-
-    base = os.environ["REFERLY_DATABASE_URL"].rsplit("/", 1)[0]
-    name = f"referly_browser_{os.getpid()}"
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name}")
-        admin.execute(f"CREATE DATABASE {name}")
-    yield {**clean, "REFERLY_DATABASE_URL": f"{base}/{name}"}
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    for own in scratch_settings(tmp_path_factory.mktemp("browser"), "browser"):
+        yield {**clean, **own}
 
 
 @pytest.fixture(scope="session")
