@@ -7,6 +7,11 @@ caller's transaction rolls back), and the answer names each refused row's index,
 from datetime import datetime
 from typing import Any
 
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import Schema
+
+from referly.access.roles import Permission
 from referly.api.schemas import Written
 from referly.errors import InvalidInput
 from referly.ingest.directory import Directory
@@ -70,3 +75,18 @@ def push(kind: str, rows: list[dict[str, Any]], source_system: str, now: datetim
     return Written(
         created=outcome.created, updated=outcome.updated, unchanged=outcome.unchanged, duplicates=outcome.duplicates
     )
+
+
+def push_once(request: HttpRequest, kind: str, batch: Schema, key: str | None) -> HttpResponse:
+    """A bulk push endpoint: import permission, then ``push`` once per idempotency key."""
+    from referly.api import idempotency
+    from referly.api.main import actor
+
+    actor(request).require(Permission.IMPORT)
+    payload = batch.model_dump(mode="json")
+
+    def run() -> tuple[int, Any]:
+        written = push(kind, payload["rows"], payload["source_system"], timezone.now())
+        return 200, written.model_dump(mode="json")
+
+    return idempotency.once(request, key, payload, run)

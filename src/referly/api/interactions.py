@@ -2,17 +2,15 @@
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from referly.access.roles import Permission
 from referly.api import idempotency
-from referly.api.bulk import push
+from referly.api.bulk import push_once
 from referly.api.main import actor
 from referly.api.schemas import MAX_ID, READ, WRITE, Moment, Paged, ShortText, Written
 from referly.crm.models import Interaction
@@ -80,11 +78,4 @@ def push_interactions(
 ) -> HttpResponse:
     """Every row is checked first: one refused row and nothing is written. A touch already recorded
     (same contact, teammate, kind and time) is counted as unchanged."""
-    actor(request).require(Permission.IMPORT)
-    payload = batch.model_dump(mode="json")
-
-    def run() -> tuple[int, Any]:
-        written = push("interactions", payload["rows"], batch.source_system, timezone.now())
-        return 200, written.model_dump(mode="json")
-
-    return idempotency.once(request, idempotency_key, payload, run)
+    return push_once(request, "interactions", batch, idempotency_key)

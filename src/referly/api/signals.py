@@ -1,17 +1,15 @@
 """Signals: dated business facts about accounts and contacts; a CRM or CS tool pushes many at once."""
 
 from datetime import date
-from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from referly.access.roles import Permission
 from referly.api import idempotency
-from referly.api.bulk import push
+from referly.api.bulk import push_once
 from referly.api.main import actor
 from referly.api.schemas import MAX_ID, READ, WRITE, Paged, ShortText, Text, Written
 from referly.crm.models import Signal, SignalKind
@@ -86,11 +84,4 @@ def push_signals(
     """Every row is checked first: one refused row and nothing is written (the answer lists each refused
     row's index, field and reason). Rows matching a stored signal (same external id, or same account,
     contact, kind and day) update it."""
-    actor(request).require(Permission.IMPORT)
-    payload = batch.model_dump(mode="json")
-
-    def run() -> tuple[int, Any]:
-        written = push("signals", payload["rows"], batch.source_system, timezone.now())
-        return 200, written.model_dump(mode="json")
-
-    return idempotency.once(request, idempotency_key, payload, run)
+    return push_once(request, "signals", batch, idempotency_key)
