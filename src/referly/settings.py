@@ -134,6 +134,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+# A bulk push of 5,000 signals or interactions is a few MB of JSON (Django's default stops at 2.5 MB);
+# uploaded files are not counted here (they spill to a temporary file past 2.5 MB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
 
 # Behind HTTPS (a reverse proxy that sets X-Forwarded-Proto): cookies only over HTTPS, and HSTS.
 HTTPS = config.HTTPS.value() == "1"
