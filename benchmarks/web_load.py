@@ -76,11 +76,12 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def serving(workers: int, threads: int) -> list[str]:
-    return ["--workers", str(workers), "--threads", str(threads)]
+def serving(workers: int | None, threads: int | None) -> list[str]:
+    """`referly serve`'s own defaults unless asked otherwise."""
+    return [*(["--workers", str(workers)] if workers else []), *(["--threads", str(threads)] if threads else [])]
 
 
-def start_server(db: Path, port: int, workers: int, threads: int) -> subprocess.Popen[str]:
+def start_server(db: Path, port: int, workers: int | None, threads: int | None) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REFERLY_")}
     server = subprocess.Popen(
         [sys.executable, "-m", "referly", "serve", "--db", str(db), "--port", str(port), *serving(workers, threads)],
@@ -150,8 +151,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--pace", type=float, default=1.0, help="Seconds between two requests of one user.")
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1, help="`referly serve --workers`")
-    parser.add_argument("--threads", type=int, default=2, help="`referly serve --threads`")
+    parser.add_argument("--workers", type=int, default=None, help="`referly serve --workers` (default: its own)")
+    parser.add_argument("--threads", type=int, default=None, help="`referly serve --threads` (default: its own)")
     args = parser.parse_args()
     db, email, token = prepare(args.db)
     port = free_port()

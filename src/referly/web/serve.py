@@ -12,6 +12,10 @@ import click
 
 from referly.terminal import console, database_option
 
+# Threads of one worker share one core through the GIL: for pages, more processes beat more threads.
+WORKERS = (os.cpu_count() or 1) + 1
+THREADS = 2
+
 
 def check_port(host: str, port: int) -> None:
     """Refuse, in one sentence, a port another program already listens on."""
@@ -28,7 +32,9 @@ def check_port(host: str, port: int) -> None:
             ) from None
 
 
-def run_server(host: str, port: int, *, workers: int, threads: int, open_browser: bool = False) -> None:
+def run_server(
+    host: str, port: int, *, workers: int = WORKERS, threads: int = THREADS, open_browser: bool = False
+) -> None:
     """Serve until interrupted. The database must already be open (migrated)."""
     from django.db import connections
     from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
@@ -75,16 +81,16 @@ def _ready(url: str, open_browser: bool) -> None:
 @click.option(
     "--workers",
     type=click.IntRange(1, 64),
-    default=(os.cpu_count() or 1) + 1,
+    default=WORKERS,
     show_default="the number of cores + 1",
     help="Worker processes.",
 )
 @click.option(
     "--threads",
     type=click.IntRange(1, 64),
-    default=2,
+    default=THREADS,
     show_default=True,
-    help="Threads per worker (they share one core: more processes beat more threads for pages).",
+    help="Threads per worker.",
 )
 @database_option
 def serve(host: str, port: int, open_browser: bool, workers: int, threads: int) -> None:
