@@ -9,11 +9,13 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.db.models import Model, QuerySet
 
 from referly.access.models import ApiToken, Member
 from referly.access.roles import SEES_EVERYONE, Permission, Role, Scope, allows
@@ -23,6 +25,7 @@ from referly.errors import Conflict, InvalidInput, NotFound, NotPermitted
 TOKEN_PREFIX = "rly_"
 # A token's last use is written at most this often, so reading the API is not a write per request.
 LAST_USED_GRANULARITY = timedelta(minutes=5)
+Owned = TypeVar("Owned", bound=Model)  # a record with an ``owner`` teammate: a referral, a next best action
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,14 @@ class Actor:
     def sees(self, owner_id: int | None) -> bool:
         """Is a referral or action owned by ``owner_id`` in this actor's view?"""
         return self.team is None or (owner_id is not None and owner_id in self.team)
+
+    def in_view(self, found: QuerySet[Owned]) -> QuerySet[Owned]:
+        """The referrals or actions of ``found`` in this actor's view (the same rule as ``sees``)."""
+        return found if self.team is None else found.filter(owner_id__in=self.team)
+
+    def teammate(self) -> Teammate | None:
+        """The teammate record of the person acting, for the audit trail."""
+        return None if self.teammate_id is None else Teammate.objects.filter(pk=self.teammate_id).first()
 
     def acts_for(self, owner_id: int | None) -> bool:
         return self.may(Permission.ACT) and (

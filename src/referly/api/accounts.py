@@ -88,7 +88,7 @@ def get_account(request: HttpRequest, account_id: int = path_id()) -> dict[str, 
     fit = AccountFit.objects.filter(run=run, account_id=account_id).first() if run is not None else None
     found["fit"] = (
         None
-        if fit is None or run is None
+        if fit is None or run is None  # (run is never None when fit is not: this narrows it)
         else {
             "run_id": run.pk,
             "as_of": run.as_of.isoformat(),

@@ -40,19 +40,12 @@ class ActionFilters(Schema):
 
 def visible_actions(request: HttpRequest) -> QuerySet[NextBestAction]:
     """The latest run's actions the caller may see (members: their own; managers: their team's)."""
-    from referly.scoring.store import latest_run
+    from referly.scoring.store import latest_run, run_actions
 
     who = actor(request)
     who.require(Permission.READ)
     run = latest_run()
-    if run is None:
-        return NextBestAction.objects.none()
-    found = NextBestAction.objects.filter(run=run).select_related(
-        "sponsor", "sponsor_account", "target_account", "target_contact", "owner"
-    )
-    if who.team is not None:
-        found = found.filter(owner_id__in=who.team)
-    return found.order_by("rank")
+    return NextBestAction.objects.none() if run is None else who.in_view(run_actions(run))
 
 
 @router.get("", response={200: list[ActionOut], **READ}, summary="List next best actions")
@@ -66,6 +59,11 @@ def list_actions(request: HttpRequest, filters: Query[ActionFilters]) -> QuerySe
 
 @router.get("/{action_id}", response={200: ActionOut, **READ_ONE}, summary="One next best action")
 def get_action(request: HttpRequest, action_id: int = path_id()) -> NextBestAction:
+    return visible_action(request, action_id)
+
+
+def visible_action(request: HttpRequest, action_id: int) -> NextBestAction:
+    """One action of the latest run in the caller's view, or NotFound (as for one that does not exist)."""
     found = visible_actions(request).filter(pk=action_id).first()
     if found is None:
         raise NotFound(f"No next best action with id {action_id} in your view")

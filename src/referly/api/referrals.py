@@ -19,7 +19,6 @@ from referly.api import idempotency
 from referly.api.main import actor
 from referly.api.schemas import MAX_ID, READ, READ_ONE, WRITE, Paged, ShortText, Text, path_id
 from referly.crm import normalise
-from referly.crm.models import Teammate
 from referly.errors import InvalidInput, NotFound
 from referly.referrals import services
 from referly.referrals.models import Channel, Referral, ReferralStage
@@ -139,7 +138,7 @@ def with_people() -> QuerySet[Referral]:
 
 def in_view(who: Actor) -> QuerySet[Referral]:
     who.require(Permission.READ)
-    return with_people() if who.team is None else with_people().filter(owner_id__in=who.team)
+    return who.in_view(with_people())
 
 
 def visible(who: Actor, referral_id: int) -> Referral:
@@ -147,10 +146,6 @@ def visible(who: Actor, referral_id: int) -> Referral:
     if found is None:
         raise NotFound(f"No referral with id {referral_id} in your view")
     return found
-
-
-def me(who: Actor) -> Teammate | None:
-    return Teammate.objects.filter(pk=who.teammate_id).first() if who.teammate_id else None
 
 
 def detail(referral_id: int) -> dict[str, Any]:
@@ -194,13 +189,11 @@ def create_referral(
     def run() -> tuple[int, Any]:
         now = timezone.now()
         if body.action_id is not None:
-            from referly.api.actions import visible_actions
+            from referly.api.actions import visible_action
 
-            action = visible_actions(request).filter(pk=body.action_id).first()
-            if action is None:
-                raise NotFound(f"No next best action with id {body.action_id} in your view")
+            action = visible_action(request, body.action_id)
             require_act_for(who, action.owner_id, "this action")
-            made = services.create_from_action(action.pk, me(who), now, body.channel, body.lang)
+            made = services.create_from_action(action.pk, who.teammate(), now, body.channel, body.lang)
         else:
             made = _create_explicit(who, body, now)
         return 201, detail(made.pk)
@@ -209,23 +202,21 @@ def create_referral(
 
 
 def _create_explicit(who: Actor, body: ReferralIn, now: datetime) -> Referral:
-    from referly.outreach.scripts import SCRIPT_CHANNEL, script_key
-
-    owner = services.teammate_by_email(body.owner) or me(who)
+    owner = services.teammate_by_email(body.owner) or who.teammate()
     if owner is None:
         raise InvalidInput("owner: you are not a teammate; name the owner by e-mail")
     require_act_for(who, owner.pk, "a referral owned by " + owner.name)
-    account = services.account_by_domain(body.target_account or "")
-    channel = body.channel or "email"
-    return services.create(
-        services.contact_by_email(body.referrer or "", "referrer"),
-        account.pk,
-        services.target_person(account, body.target_contact, body.target_name, body.target_title),
+    return services.create_explicit(
+        body.referrer or "",
+        body.target_account or "",
+        body.target_contact,
+        body.target_name,
+        body.target_title,
         owner,
         now=now,
-        actor=me(who),
-        channel=channel,
-        script=script_key(SCRIPT_CHANNEL[channel], None, body.lang),
+        actor=who.teammate(),
+        channel=body.channel,
+        lang=body.lang,
     )
 
 
@@ -248,7 +239,7 @@ def transition(
         services.advance(
             referral_id,
             body.stage,
-            actor=me(who),
+            actor=who.teammate(),
             now=timezone.now(),
             note=body.note,
             expected_version=body.expected_version,

@@ -26,10 +26,6 @@ READ_ONE = {**READ, 404: Error}
 WRITE = {**READ_ONE, 400: Error, 409: Error}  # 400: a body that is not JSON (or not multipart)
 
 
-def answers(ok: dict[int, Any], errors: dict[int, type[Schema]]) -> dict[int, Any]:
-    return {**ok, **errors}
-
-
 class Paged(LimitOffsetPagination):
     """Limit/offset pagination whose limit is capped; the slice runs in SQL."""
 

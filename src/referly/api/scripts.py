@@ -6,11 +6,10 @@ from typing import Literal, get_args
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from referly.api.actions import visible_actions
+from referly.api.actions import visible_action
 from referly.api.main import actor
 from referly.api.referrals import visible
 from referly.api.schemas import READ_ONE, path_id
-from referly.errors import NotFound
 from referly.outreach import context
 from referly.outreach.scripts import CHANNELS, LANGUAGES, Script, render
 
@@ -48,12 +47,11 @@ def _out(found: Script) -> ScriptOut:
 
 @router.get("/actions/{action_id}/script", response={200: ScriptOut, **READ_ONE}, summary="The ask for an action")
 def action_script(request: HttpRequest, options: Query[ScriptOptions], action_id: int = path_id()) -> ScriptOut:
-    if not visible_actions(request).filter(pk=action_id).exists():
-        raise NotFound(f"No next best action with id {action_id} in your view")
-    return _out(render(options.channel, options.lang, context.for_action(action_id)))
+    action = visible_action(request, action_id)
+    return _out(render(options.channel, options.lang, context.for_loaded_action(action)))
 
 
 @router.get("/referrals/{referral_id}/script", response={200: ScriptOut, **READ_ONE}, summary="A script for a referral")
 def referral_script(request: HttpRequest, options: Query[ScriptOptions], referral_id: int = path_id()) -> ScriptOut:
-    visible(actor(request), referral_id)
-    return _out(render(options.channel, options.lang, context.for_referral(referral_id)))
+    referral = visible(actor(request), referral_id)
+    return _out(render(options.channel, options.lang, context.for_loaded_referral(referral)))

@@ -187,14 +187,11 @@ def demo(scale: str, seed: int, db_path: Path | None, no_serve: bool, port: int)
     print_counts()
     console.print(f"\n[bold green]Demo company ready[/] in {seconds:.0f} s: {describe()}.")
     from referly.scoring.commands import print_actions, score_now
-    from referly.scoring.models import NextBestAction
+    from referly.scoring.store import run_actions
 
     run = score_now(None, [])
     console.print(f"Scored in {run.seconds:.1f} s: {run.counts['actions']:,} next best actions. The top five:")
-    top = NextBestAction.objects.filter(run=run).select_related(
-        "sponsor", "sponsor_account", "target_account", "target_contact", "owner"
-    )
-    best = list(top.order_by("rank")[:5])
+    best = list(run_actions(run)[:5])
     print_actions(run, best)
     where = f" --db {db_path or DEMO_DB}" if db_path is not None or not os.environ.get(config.DATABASE_URL.name) else ""
     first = best[0].pk if best else "ACTION_ID"
@@ -219,7 +216,7 @@ def demo(scale: str, seed: int, db_path: Path | None, no_serve: bool, port: int)
     from referly.web.serve import run_server
 
     console.print(f"  open http://127.0.0.1:{port}/ (the API: http://127.0.0.1:{port}/api/v1/docs)")
-    run_server("127.0.0.1", port, workers=(os.cpu_count() or 1) + 1, threads=2)
+    run_server("127.0.0.1", port)
 
 
 DEMO_PASSWORD = "referly-demo"  # the demo's own logins only: a local, synthetic company

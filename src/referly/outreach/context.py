@@ -53,6 +53,11 @@ def for_referral(referral_id: int, stage: str | None = None) -> dict[str, Any]:
     )
     if referral is None:
         raise NotFound(f"No referral with id {referral_id}")
+    return for_loaded_referral(referral, stage)
+
+
+def for_loaded_referral(referral: Any, stage: str | None = None) -> dict[str, Any]:
+    """The script context of a referral already loaded with its people (select_related)."""
     reachable(referral.referrer_contact, referral.target_contact)
     moment, _ = read_script_key(referral.script_key)
     return people(

@@ -71,7 +71,6 @@ def create(
     from django.db import transaction
     from django.utils import timezone
 
-    from referly.outreach.scripts import SCRIPT_CHANNEL, script_key
     from referly.referrals import services
 
     now = timezone.now()
@@ -80,16 +79,17 @@ def create(
         if action_id is not None:
             made = services.create_from_action(action_id, who, now, channel, lang)
         else:
-            account = services.account_by_domain(target_account or "")
-            made = services.create(
-                services.contact_by_email(referrer or "", "referrer"),
-                account.pk,
-                services.target_person(account, target_contact, target_name, target_title),
+            made = services.create_explicit(
+                referrer or "",
+                target_account or "",
+                target_contact,
+                target_name,
+                target_title,
                 services.teammate_by_email(owner) or who,  # type: ignore[arg-type]
                 now=now,
                 actor=who,
-                channel=channel or "email",
-                script=script_key(SCRIPT_CHANNEL[channel or "email"], None, lang),
+                channel=channel,
+                lang=lang,
             )
     credit = f", {made.attribution}: {made.credit_note}" if made.attribution != "pending" else ""
     console.print(

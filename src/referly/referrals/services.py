@@ -63,6 +63,36 @@ def create_from_action(
     )
 
 
+def create_explicit(
+    referrer_email: str,
+    target_domain: str,
+    target_email: str | None,
+    target_name: str | None,
+    target_title: str,
+    owner: Teammate,
+    *,
+    now: datetime,
+    actor: Teammate | None,
+    channel: str | None,
+    lang: str = "en",
+) -> Referral:
+    """A referral named by the people's e-mails and the target's domain (a new target person is recorded)."""
+    account = account_by_domain(target_domain)
+    chosen = channel or "email"
+    if chosen not in SCRIPT_CHANNEL:
+        raise InvalidInput(f"channel: {chosen!r} is not one of {', '.join(SCRIPT_CHANNEL)}")
+    return create(
+        contact_by_email(referrer_email, "referrer"),
+        account.pk,
+        target_person(account, target_email, target_name, target_title),
+        owner,
+        now=now,
+        actor=actor,
+        channel=chosen,
+        script=script_key(SCRIPT_CHANNEL[chosen], None, lang),
+    )
+
+
 def create(
     referrer: Contact,
     target_account_id: int,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -11,7 +10,7 @@ import click
 from referly.terminal import console, database_option, err_console, write_or_echo
 
 if TYPE_CHECKING:
-    from referly.reports.scope import Scope
+    pass
 
 FORMATS = ["md", "json", "html", "pdf"]
 
@@ -20,17 +19,6 @@ def _open() -> None:
     from referly.database import open_database
 
     open_database()
-
-
-def _scope(month: str | None, now: datetime) -> Scope:
-    """The Scope of ``--month``, by default the last month that is over."""
-    from django.utils import timezone
-
-    from referly.reports.scope import Scope, add_months, parse_month
-
-    zone = timezone.get_current_timezone()
-    chosen: date = parse_month(month) if month else add_months(now.astimezone(zone).date().replace(day=1), -1)
-    return Scope(chosen, zone)
 
 
 @click.command()
@@ -44,11 +32,11 @@ def review(month: str | None, decisions: tuple[str, ...], replace: bool) -> None
     from django.db import transaction
     from django.utils import timezone
 
-    from referly.reports.review import freeze, latest_review, staleness
+    from referly.reports.review import freeze, latest_review, month_scope, staleness
     from referly.reports.scope import configured_goal
 
     now = timezone.now()
-    scope = _scope(month, now)
+    scope = month_scope(month, now)
     goal = configured_goal()
     before = staleness(latest_review(), now)
     cleaned = [d.strip() for d in decisions if d.strip()]
@@ -87,16 +75,12 @@ def report(month: str | None, fmt: str, out: Path | None) -> None:
     _open()
     from django.utils import timezone
 
-    from referly.reports.pack import Context, as_json, as_markdown
-    from referly.reports.review import check_month_over, latest_review, load_pack, staleness
-    from referly.reports.scope import configured_goal
+    from referly.reports.pack import as_json, as_markdown
+    from referly.reports.review import month_scope, pack_context
 
     now = timezone.now()
-    scope = _scope(month, now)
-    check_month_over(scope, now)
-    pack = load_pack(scope, configured_goal())
-    due = staleness(latest_review(), now)
-    context = Context(pack, due.text, now, due.due)
+    scope = month_scope(month, now)
+    context = pack_context(scope, now)
     if out is None and fmt in ("html", "pdf"):
         out = Path(f"review-{scope.label()}.{fmt}")
     if fmt == "md":
@@ -158,13 +142,14 @@ def plan(
 
     from referly.reports.evidence import MINIMUM_SAMPLE
     from referly.reports.queries import load_records
+    from referly.reports.review import month_scope
     from referly.reports.scenarios import measured_inputs
     from referly.reports.scenarios import plan as make_plan
     from referly.reports.scope import configured_goal
     from referly.reports.wording import read
 
     now = timezone.now()
-    scope = _scope(month, now)
+    scope = month_scope(month, now)
     records = load_records(scope)
     inputs = measured_inputs(
         records,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from referly.errors import Conflict, InvalidInput
 from referly.reports.charts import chart_data
@@ -20,8 +20,11 @@ from referly.reports.metrics import compute_all
 from referly.reports.queries import Records, load_records
 from referly.reports.referrers import success_stories
 from referly.reports.scenarios import measured_inputs, plan
-from referly.reports.scope import Goal, Scope, add_months, months_between
+from referly.reports.scope import Goal, Scope, add_months, configured_goal, months_between, parse_month
 from referly.reports.tables import estimate
+
+if TYPE_CHECKING:  # pack renders what this module loads
+    from referly.reports.pack import Context
 
 FORMAT = "referly-review/1"
 STALE_AFTER = timedelta(days=30)
@@ -118,8 +121,11 @@ def first_review_month() -> date | None:
     return Review.objects.order_by("month").values_list("month", flat=True).first()
 
 
-def freeze(scope: Scope, goal: Goal, decisions: list[str], *, now: datetime, replace: bool = False) -> Any:
-    """Store the month's pack and decisions as its ``Review``; refuses a month not over or already frozen."""
+def freeze(
+    scope: Scope, goal: Goal, decisions: list[str], *, now: datetime, replace: bool = False, by: Any = None
+) -> Any:
+    """Store the month's pack and decisions as its ``Review`` (frozen ``by`` a teammate, if known); refuses a
+    month not over or already frozen."""
     from django.db import IntegrityError, transaction
 
     from referly.reports.models import Review
@@ -136,12 +142,14 @@ def freeze(scope: Scope, goal: Goal, decisions: list[str], *, now: datetime, rep
         start = None  # replacing the first review: the goal starts from it again
     pack = build_pack(scope, goal, start)
     if existing is not None:
-        existing.figures, existing.decisions, existing.created_at = pack, decisions, now
-        existing.save(update_fields=["figures", "decisions", "created_at"])
+        existing.figures, existing.decisions, existing.created_at, existing.created_by = pack, decisions, now, by
+        existing.save(update_fields=["figures", "decisions", "created_at", "created_by"])
         return existing
     try:
         with transaction.atomic():
-            return Review.objects.create(month=scope.month, created_at=now, figures=pack, decisions=decisions)
+            return Review.objects.create(
+                month=scope.month, created_at=now, created_by=by, figures=pack, decisions=decisions
+            )
     except IntegrityError:  # another freeze of the same month committed first
         raise Conflict(
             f"The review of {scope.label()} was frozen meanwhile: give --replace to freeze it again"
@@ -198,3 +206,26 @@ def load_pack(scope: Scope, goal: Goal) -> Pack:
     if review is not None and review.figures.get("format") == FORMAT:
         return Pack(dict(review.figures), review.created_at, [str(d) for d in review.decisions])
     return Pack(build_pack(scope, goal, first_review_month()), None, [])
+
+
+def last_month_over(now: datetime) -> date:
+    """The first day of the last month that is over, in the configured time zone."""
+    from django.utils import timezone
+
+    return add_months(now.astimezone(timezone.get_current_timezone()).date().replace(day=1), -1)
+
+
+def month_scope(month: str | None, now: datetime) -> Scope:
+    """The Scope of a YYYY-MM month, by default the last month that is over."""
+    from django.utils import timezone
+
+    return Scope(parse_month(month) if month else last_month_over(now), timezone.get_current_timezone())
+
+
+def pack_context(scope: Scope, now: datetime) -> Context:
+    """The month's pack as the report renderers take it: frozen if reviewed, else computed now."""
+    from referly.reports.pack import Context
+
+    check_month_over(scope, now)
+    due = staleness(latest_review(), now)
+    return Context(load_pack(scope, configured_goal()), due.text, now, due.due)

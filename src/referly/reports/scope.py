@@ -25,8 +25,9 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 def parse_month(text: str) -> date:
     """``YYYY-MM`` → the first day of that month."""
     found = _MONTH.match(text.strip())
-    if not found or not 1 <= int(found.group(2)) <= 12 or int(found.group(1)) < 1:
-        raise InvalidInput(f"A month is written YYYY-MM, e.g. 2026-10, not {text!r}")
+    # From 1900: a month's figures reach a year back, and dates before year 1 do not exist.
+    if not found or not 1 <= int(found.group(2)) <= 12 or not 1900 <= int(found.group(1)) <= 9000:
+        raise InvalidInput(f"A month is written YYYY-MM, e.g. 2026-10, from 1900 on; not {text!r}")
     return date(int(found.group(1)), int(found.group(2)), 1)
 
 

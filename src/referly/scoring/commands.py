@@ -361,21 +361,18 @@ def actions(owner: str | None, limit: int, as_json: bool) -> None:
     open_database()
     from referly.crm.models import Teammate
     from referly.errors import NotFound
-    from referly.scoring.models import NextBestAction
-    from referly.scoring.store import latest_run
+    from referly.scoring.store import latest_run, run_actions
 
     run = latest_run()
     if run is None:
         raise NotFound("No scoring run yet: run `referly score` first")
-    found = NextBestAction.objects.filter(run=run).select_related(
-        "sponsor", "sponsor_account", "target_account", "target_contact", "owner"
-    )
+    found = run_actions(run)
     if owner:
         teammate = Teammate.objects.filter(email=owner.strip().lower()).first()
         if teammate is None:
             raise NotFound(f"No teammate with the e-mail {owner}")
         found = found.filter(owner=teammate)
-    chosen = list(found.order_by("rank")[:limit])
+    chosen = list(found[:limit])
     if as_json:
         console.print_json(
             json.dumps(

@@ -8,9 +8,6 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from referly.access.services import Actor
-from referly.crm.models import Teammate
-
 
 def back_to(request: HttpRequest, fallback: str) -> str:
     """The ``next`` field of a form when it points inside this site, else ``fallback``."""
@@ -30,8 +27,3 @@ def query_without_page(request: HttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
-
-
-def teammate_of(who: Actor) -> Teammate | None:
-    """The teammate record of the person acting, for the audit trail."""
-    return None if who.teammate_id is None else Teammate.objects.filter(pk=who.teammate_id).first()

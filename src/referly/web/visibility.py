@@ -48,10 +48,7 @@ def owners_in(who: Actor, scope: str) -> frozenset[int] | None:
 
 
 def referrals_in_view(who: Actor) -> QuerySet[Referral]:
-    found = Referral.objects.all()
-    if not reads_everything(who):
-        found = found.filter(owner_id__in=who.team or ())
-    return found
+    return who.in_view(Referral.objects.all())
 
 
 def referral_in_view(who: Actor, referral_id: int) -> Referral:

@@ -23,7 +23,7 @@ from referly.referrals import services
 from referly.referrals.lifecycle import CLOSED, NEXT
 from referly.referrals.models import Ask, Referral
 from referly.web import wording
-from referly.web.navigation import back_to, page_of, query_without_page, teammate_of
+from referly.web.navigation import back_to, page_of, query_without_page
 from referly.web.pages import actor, page
 from referly.web.visibility import chosen_scope, owners_in, referral_in_view, referrals_in_view, scopes
 
@@ -90,6 +90,7 @@ def newest_per_stage(found: QuerySet[Referral]) -> dict[str, list[Referral]]:
     """Each column's newest cards, in one query (a window per stage) rather than one query per column."""
     ranked = (
         found.select_related(*CARD_FIELDS)
+        .only(*CARD_COLUMNS)
         .annotate(
             place=Window(RowNumber(), partition_by=[F("stage")], order_by=[F("created_at").desc(), F("id").desc()])
         )
@@ -193,7 +194,7 @@ def advance(request: HttpRequest, referral_id: int) -> HttpResponse:
             moved = services.advance(
                 referral.pk,
                 stage,
-                actor=teammate_of(who),
+                actor=who.teammate(),
                 now=timezone.now(),
                 note=note,
                 expected_version=expected,

@@ -18,11 +18,11 @@ from referly.access.roles import Permission
 from referly.errors import InvalidInput, NotFound, ReferlyError
 from referly.reports import review as reviewing
 from referly.reports.models import Review
-from referly.reports.page import as_html, write_pdf
+from referly.reports.page import as_html, view, write_pdf
+from referly.reports.review import month_scope, pack_context
 from referly.reports.scope import configured_goal, parse_month
-from referly.web.navigation import teammate_of
 from referly.web.pages import actor, page
-from referly.web.views.reports import months_over, pack_context, pack_page, scope_of
+from referly.web.views.reports import months_over
 
 MAX_DECISIONS = 50
 
@@ -36,7 +36,7 @@ def reviews_page(
     request: HttpRequest, error: str = "", values: dict[str, object] | None = None, status: int = 200
 ) -> HttpResponse:
     now = timezone.now()
-    listed = list(Review.objects.select_related("created_by").order_by("-month")[:60])
+    listed = list(Review.objects.select_related("created_by").defer("figures").order_by("-month")[:60])
     return render(
         request,
         "web/reviews.html",
@@ -64,11 +64,11 @@ def freeze(request: HttpRequest) -> HttpResponse:
     try:
         if len(decisions) > MAX_DECISIONS:
             raise InvalidInput(_("Too many decisions: at most %(n)s.") % {"n": MAX_DECISIONS})
-        scope = scope_of(month, now)
+        scope = month_scope(month, now)
         with transaction.atomic():
-            frozen = reviewing.freeze(scope, configured_goal(), decisions, now=now, replace=replace)
-            me = teammate_of(actor(request))
-            Review.objects.filter(pk=frozen.pk).update(created_by=me)
+            reviewing.freeze(
+                scope, configured_goal(), decisions, now=now, replace=replace, by=actor(request).teammate()
+            )
     except ReferlyError as exc:
         return reviews_page(request, str(exc), values, status=exc.http_status)
     messages.success(request, _("The review of %(month)s is frozen.") % {"month": scope.label()})
@@ -77,7 +77,7 @@ def freeze(request: HttpRequest) -> HttpResponse:
 
 def frozen_review(month: str) -> Review:
     try:
-        found = Review.objects.select_related("created_by").filter(month=parse_month(month)).first()
+        found = Review.objects.select_related("created_by").defer("figures").filter(month=parse_month(month)).first()
     except InvalidInput:
         found = None
     if found is None:
@@ -89,11 +89,11 @@ def frozen_review(month: str) -> Review:
 def review(request: HttpRequest, month: str) -> HttpResponse:
     found = frozen_review(month)
     now = timezone.now()
-    context = pack_context(scope_of(month, now), now)
+    context = pack_context(month_scope(month, now), now)
     return render(
         request,
         "web/review.html",
-        {"section": "reviews", "review": found, "month": month, "pack": pack_page(context)},
+        {"section": "reviews", "review": found, "month": month, "pack": view(context)},
     )
 
 
@@ -104,7 +104,7 @@ def export(request: HttpRequest, month: str, fmt: str) -> HttpResponse:
         raise NotFound(f"No {fmt} export: html or pdf")
     frozen_review(month)
     now = timezone.now()
-    html = as_html(pack_context(scope_of(month, now), now))
+    html = as_html(pack_context(month_scope(month, now), now))
     name = f"review-{month}.{fmt}"
     if fmt == "html":
         response = HttpResponse(html, content_type="text/html; charset=utf-8")

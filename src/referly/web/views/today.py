@@ -27,11 +27,11 @@ from referly.referrals import services
 from referly.referrals.lifecycle import CLOSED
 from referly.referrals.models import Referral
 from referly.scoring.models import NextBestAction, ScoreRun
-from referly.scoring.store import latest_run
+from referly.scoring.store import latest_run, run_actions
 from referly.web import wording
-from referly.web.navigation import back_to, page_of, query_without_page, teammate_of
+from referly.web.navigation import back_to, page_of, query_without_page
 from referly.web.pages import actor, page
-from referly.web.visibility import chosen_scope, owners_in, reads_everything, scopes
+from referly.web.visibility import chosen_scope, owners_in, scopes
 
 PAGE_SIZE = 10
 SCRIPT_SECONDS = 300  # a script is re-rendered at most this long after its template or the records change
@@ -93,12 +93,8 @@ def today_page(
 
 
 def actions_of(run: ScoreRun, owners: frozenset[int] | None) -> Any:
-    found = NextBestAction.objects.filter(run=run).select_related(
-        "sponsor", "sponsor_account", "target_account", "target_contact", "owner"
-    )
-    if owners is not None:
-        found = found.filter(owner_id__in=owners)
-    return found.order_by("rank")
+    found = run_actions(run)
+    return found if owners is None else found.filter(owner_id__in=owners)
 
 
 def action_cards(
@@ -136,14 +132,9 @@ def script_text(action: NextBestAction, channel: str, lang: str) -> str:
     key = f"referly:script:{action.run_id}:{action.pk}:{action.sponsor_id}:{action.target_contact_id}:{channel}:{lang}"
     text = cache.get(key)
     if not isinstance(text, str):
-        text = render_script(channel, lang, script_of(action)).text()
+        text = render_script(channel, lang, script_context.for_loaded_action(action)).text()
         cache.set(key, text, SCRIPT_SECONDS)
     return text
-
-
-def script_of(action: NextBestAction) -> dict[str, Any]:
-    """What ``outreach.context.for_action`` fills a script with, from the action already loaded with its people."""
-    return script_context.for_loaded_action(action)
 
 
 def open_referrals_for(actions: list[NextBestAction]) -> dict[tuple[int, int], Referral]:
@@ -196,14 +187,14 @@ def ask(request: HttpRequest, action_id: int) -> HttpResponse:
     """Create the referral from the action and record the ask, in one transaction: all of it or nothing."""
     who = actor(request)
     action = NextBestAction.objects.filter(pk=action_id).first()
-    if action is None or not (reads_everything(who) or action.owner_id in (who.team or ())):
+    if action is None or not who.sees(action.owner_id):
         raise NotFound(f"No next best action with id {action_id}")
     require_act_for(who, action.owner_id, _("this action"))
     script = request.POST.get("channel", "")
     channel = wording.REFERRAL_CHANNEL_OF_SCRIPT.get(script) or action.channel
     lang = script_language(request.POST)
     override = request.POST.get("override_reason", "").strip()
-    me = teammate_of(who)
+    me = who.teammate()
     now = timezone.now()
     try:
         with transaction.atomic():
