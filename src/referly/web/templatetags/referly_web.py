@@ -36,13 +36,3 @@ def channel_label(code: str) -> str:
 @register.filter
 def role_label(code: str) -> str:
     return str(wording.ROLE_LABELS.get(code, code))
-
-
-@register.filter
-def percent(value: float | None) -> str:
-    return "" if value is None else f"{float(value) * 100:.0f}%"
-
-
-@register.filter
-def lookup(mapping: Any, key: Any) -> Any:
-    return mapping.get(key) if hasattr(mapping, "get") else None
