@@ -104,7 +104,9 @@ def test_a_manager_cannot_move_a_referral_outside_their_team(client: Client, com
     assert theirs.stage == "identified"
 
 
-def test_one_stage_lists_every_card_with_pages(client: Client, company: Company) -> None:
+def test_one_stage_lists_every_card_of_that_stage(client: Client, company: Company) -> None:
     page = logged_in(client, company.team.admin).get(reverse("web:board"), {"stage": "declined", "scope": "everyone"})
     html = page.content.decode()
     assert page.status_code == 200 and 'id="stage-declined"' in html and 'id="stage-won"' not in html
+    declined = Referral.objects.filter(stage="declined").count()
+    assert declined > 0 and html.count('class="card referral-card"') == declined

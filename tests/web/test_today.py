@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -28,11 +29,18 @@ def test_a_member_sees_their_actions_with_why_and_the_script(client: Client, com
 
 def test_scripts_come_in_english_and_french_and_each_channel(client: Client, company: Company) -> None:
     c = logged_in(client, company.team.member)
-    french = c.get(reverse("web:today"), {"lang": "fr", "channel": "email"}).content.decode()
-    english = c.get(reverse("web:today"), {"lang": "en", "channel": "email"}).content.decode()
-    assert "Subject:" in english and french != english
-    linkedin = c.get(reverse("web:today"), {"channel": "linkedin"}).content.decode()
-    assert linkedin != english
+    action = company.mine[0].pk
+
+    def script(**params: str) -> str:
+        html = c.get(reverse("web:today"), params).content.decode()
+        found = re.search(rf'<textarea id="script-{action}"[^>]*>(.*?)</textarea>', html, re.S)
+        assert found is not None, params
+        return found[1]
+
+    english = script(lang="en", channel="email")
+    french = script(lang="fr", channel="email")
+    assert "Subject:" in english and "Bonjour" in french and "Bonjour" not in english
+    assert script(lang="en", channel="linkedin") != english
 
 
 def test_a_manager_sees_their_team_and_an_admin_everyone(client: Client, company: Company) -> None:
