@@ -72,5 +72,6 @@ def test_year_zero_is_not_a_month() -> None:
     from referly.errors import InvalidInput
     from referly.reports.scope import parse_month
 
-    with pytest.raises(InvalidInput, match="YYYY-MM"):
-        parse_month("0000-01")
+    for month in ("0000-01", "0001-01", "1899-12"):  # a month's figures reach a year back: from 1900
+        with pytest.raises(InvalidInput, match="YYYY-MM"):
+            parse_month(month)
