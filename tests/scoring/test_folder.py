@@ -94,7 +94,15 @@ def test_former_colleagues_in_sql_match_the_rule_in_python(rows: list[tuple[int,
         Job(c, key, key.title(), start + timedelta(days=s), None if n is None else start + timedelta(days=s + n))
         for c, key, s, n in rows
     ]
-    expected = {(t.low_contact_id, t.high_contact_id): t.confidence for t in former_colleagues(history, today)}
+    # Contacts 1-4 work at a client (possible sponsors), 5-8 at a prospect (targets), 9-12 at a churned
+    # account: only client-prospect ties can carry a warm path, and only those are derived, client first.
+    side = {c: ("client" if c <= 4 else "prospect" if c <= 8 else "churned") for c in range(1, 13)}
+    expected = {}
+    for t in former_colleagues(history, today):
+        low, high = side[t.low_contact_id], side[t.high_contact_id]
+        if {low, high} == {"client", "prospect"}:
+            pair = (t.low_contact_id, t.high_contact_id) if low == "client" else (t.high_contact_id, t.low_contact_id)
+            expected[pair] = t.confidence
 
     con = duckdb.connect()
     employment = pa.table(
@@ -119,6 +127,11 @@ def test_former_colleagues_in_sql_match_the_rule_in_python(rows: list[tuple[int,
         }
     )
     con.register("employment", employment)
+    lifecycles = ["client", "prospect", "churned"]
+    con.register("accounts", pa.table({"id": [1, 2, 3], "lifecycle": lifecycles}))
+    con.register(
+        "contacts", pa.table({"id": list(side), "account_id": [lifecycles.index(v) + 1 for v in side.values()]})
+    )
     con.register("connections", connections)
     found = {(f, t): c for f, t, _, c, _ in con.sql(connections_sql(today)).fetchall()}
     assert found.keys() == expected.keys()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -75,6 +76,32 @@ def test_actions_respect_every_rule(scored: ScoreRun) -> None:
         assert action.sponsor.name in action.explanation and action.target_account.name in action.explanation
     assert [a.rank for a in actions] == list(range(1, len(actions) + 1))
     assert [a.score for a in actions] == sorted((a.score for a in actions), reverse=True)
+
+
+def test_each_action_says_why_in_the_words_of_its_own_figures(scored: ScoreRun) -> None:
+    actions = NextBestAction.objects.filter(run=scored).select_related(
+        "sponsor", "sponsor_account", "target_contact", "target_account", "owner"
+    )
+    assert actions
+    for action in actions:
+        c, text = action.components, action.explanation
+        sponsor, target = action.sponsor, action.target_contact
+        assert text.startswith(
+            f"{sponsor.name} ({sponsor.title or 'contact'} at {action.sponsor_account.name}) can introduce "
+            f"{target.name} ({target.title or 'contact'} at {action.target_account.name}): "
+        )
+        # The components are kept to 4 decimals: the figures in words may round the other way at a half.
+        found = re.search(r"Sponsor score (\d+)/100; (.+?) knows them best \(strength ([\d.]+)\)\.", text)
+        assert found and found[2] == action.owner.name
+        assert abs(int(found[1]) - c["sponsor_score"]) <= 0.5 + 1e-4 and abs(float(found[3]) - c["tie"]) <= 0.005 + 1e-4
+        fit = re.search(r"fits the ICP: tier ([ABC]) \((\d+)/100", text)
+        assert fit and fit[1] == c["target_tier"] and abs(int(fit[2]) - c["target_fit"]) <= 0.5 + 1e-4
+        assert ("Now is a good time" in text) == bool(c["moment"])
+        assert (f"{c['moment_days_left']} days left in the window" in text) == bool(c["moment"])
+        assert ("the referral would be influenced, not sourced" in text) == c["early_deal"]
+        assert (", and is in " in text) == bool(c["same_industry"])
+        expected = "linkedin" if c["tie_kind"] in ("declared", "board_seat") else "call" if c["tie"] >= 0.6 else "email"
+        assert action.channel == expected
 
 
 def test_an_opted_out_sponsor_is_never_suggested_again(cli: Callable[..., Result], scored: ScoreRun) -> None:

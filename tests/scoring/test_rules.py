@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from referly.scoring.config import Criterion, GateSettings, IcpSettings, MomentRule
 from referly.scoring.context import DAY, Inputs, engine
@@ -67,28 +71,93 @@ def inputs(signals: list[dict[str, Any]] = (), asks: list[dict[str, Any]] = (), 
     )
 
 
+ICP_TEST = IcpSettings(
+    (
+        Criterion("industry", "industry", 60, any_of=("Software", "Café Services")),
+        Criterion("size", "employees", 40, between=(50, 500)),
+        Criterion("age", "custom.founded", 0, between=(1990, 2020)),
+        Criterion("region", "custom.region", 10, any_of=("EMEA",)),
+        Criterion("unknown field", "headcount", 5, between=(1, 2)),
+    ),
+    70,
+    45,
+)
+
+
+def fit_of(accounts: list[dict[str, Any]], settings: IcpSettings = ICP_TEST) -> list[dict[str, Any]]:
+    columns = {
+        "id": pa.array(range(1, len(accounts) + 1), pa.int64()),
+        "industry": pa.array([a.get("industry") for a in accounts], pa.string()),
+        "employees": pa.array([a.get("employees") for a in accounts], pa.int64()),
+        "annual_revenue": pa.array([a.get("annual_revenue") for a in accounts], pa.float64()),
+        "custom": pa.array([a.get("custom") for a in accounts], pa.string()),
+    }
+    con = duckdb.connect()
+    con.register("accounts", pa.table(columns))
+    rows = icp_fit(con, settings).to_pylist()
+    return [{**r, "criteria": json.loads(r["criteria"])} for r in rows]
+
+
 def test_icp_criteria_are_met_missed_or_unknown_and_weigh_into_tiers() -> None:
-    settings = IcpSettings(
-        (
-            Criterion("industry", "industry", 60, any_of=("Software",)),
-            Criterion("size", "employees", 40, between=(50, 500)),
-            Criterion("age", "custom.founded", 0, between=(1990, 2020)),
-        ),
-        70,
-        45,
-    )
-    fit = icp_fit(
+    fit = fit_of(
         [
-            {"industry": "software", "employees": 120, "custom": '{"founded": 2001}'},
+            {"industry": "software", "employees": 120, "custom": '{"founded": 2001, "region": "emea"}'},
             {"industry": "Retail", "employees": 120},
-            {"industry": "Software", "employees": None},
-        ],
-        settings,
+            {"industry": "Software", "employees": None, "custom": '{"founded": "long ago", "region": ""}'},
+            {"industry": "CAFÉ SERVICES", "employees": 500, "custom": ""},
+        ]
     )
-    assert list(fit.score) == [100.0, 40.0, 60.0]
-    assert fit.tier == ["A", "C", "B"]
-    assert [c["met"] for c in fit.criteria[2]] == [True, None, None]
+    assert [round(f["fit"], 6) for f in fit] == [
+        round(100 * 110 / 115, 6),
+        round(100 * 40 / 115, 6),
+        round(100 * 60 / 115, 6),
+        round(100 * 100 / 115, 6),
+    ]
+    assert [f["tier"] for f in fit] == ["A", "C", "B", "A"]
+    assert [c["met"] for c in fit[0]["criteria"]] == [True, True, True, True, None]
+    assert [c["met"] for c in fit[2]["criteria"]] == [True, None, None, None, None]
+    assert fit[0]["criteria_met"] == ["industry", "size", "age", "region"]
+    assert fit[0]["criteria"][2] == {"name": "age", "met": True, "value": 2001, "weight": 0.0}
     assert meets(Criterion("n", "x", 1, between=(1, 2)), "not a number") is None
+
+
+values = st.one_of(
+    st.none(),
+    st.just(""),
+    st.integers(-10, 3_000),
+    st.floats(1989.0, 2021.0),
+    st.sampled_from(["Software", "SOFTWARE", "retail", "Café services", "emea", "EMEA ", "120", "1995", "1989.6", "x"]),
+)
+
+
+@given(st.lists(st.tuples(values, values, values, values), max_size=12))
+def test_icp_fit_applies_the_rule_of_one_value_to_every_account(rows: list[tuple[Any, Any, Any, Any]]) -> None:
+    accounts = []
+    for industry, employees, founded, region in rows:
+        custom = {k: v for k, v in (("founded", founded), ("region", region)) if v is not None}
+        accounts.append(
+            {
+                "industry": None if industry is None else str(industry),
+                "employees": employees if isinstance(employees, int) else None,
+                "custom": json.dumps(custom),
+            }
+        )
+    fit = fit_of(accounts)
+    total = sum(c.weight for c in ICP_TEST.criteria)
+    for account, found in zip(accounts, fit, strict=True):
+        custom = json.loads(account["custom"])
+        expected = [
+            meets(
+                c,
+                custom.get(c.field.removeprefix("custom.")) if c.field.startswith("custom.") else account.get(c.field),
+            )
+            for c in ICP_TEST.criteria
+        ]
+        assert [c["met"] for c in found["criteria"]] == expected
+        score = 100 * sum(c.weight for c, m in zip(ICP_TEST.criteria, expected, strict=True) if m) / total
+        assert found["fit"] == pytest.approx(score, abs=1e-9)
+        assert found["tier"] == ("A" if score >= 70 else "B" if score >= 45 else "C")
+        assert 0 <= found["fit"] <= 100
 
 
 RULES = (MomentRule("renewal", 45, 0.9), MomentRule("nps_promoter", 30, 0.7, min_score=9))

@@ -24,6 +24,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from referly.scoring.paths import path_ties_sql
+
 SIZE_BANDS = "CASE WHEN {e} < 50 THEN 0 WHEN {e} < 250 THEN 1 WHEN {e} < 1000 THEN 2 WHEN {e} < 5000 THEN 3 ELSE 4 END"
 MOMENT_WORDS = {
     "measured_success": "a measured win",
@@ -64,12 +66,42 @@ def next_best_actions(con: duckdb.DuckDBPyConnection, factors: dict[str, float],
         "SELECT sponsor_id, target_account_id FROM candidates ORDER BY action_score DESC, sponsor_id, target_account_id"
     ).fetchnumpy()
     chosen = choose(order["sponsor_id"].tolist(), order["target_account_id"].tolist(), per_sponsor)
-    pairs = pa.table({"sponsor_id": [s for s, _ in chosen], "target_account_id": [t for _, t in chosen]})
+    pairs = pa.table(
+        {
+            "rank": range(1, len(chosen) + 1),
+            "sponsor_id": [s for s, _ in chosen],
+            "target_account_id": [t for _, t in chosen],
+        },
+        schema=pa.schema([("rank", pa.int64()), ("sponsor_id", pa.int64()), ("target_account_id", pa.int64())]),
+    )
     con.register("chosen", pairs)
-    rows = con.sql(_details_sql()).to_arrow_table().to_pylist()
-    details = {(r["sponsor_id"], r["target_account_id"]): r for r in rows}
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE chosen_ties AS "
+        + path_ties_sql(
+            "(SELECT p.sponsor_id, p.target_contact_id FROM chosen JOIN paths p "
+            "ON p.sponsor_id = chosen.sponsor_id AND p.target_account_id = chosen.target_account_id)"
+        )
+    )
+    rows = con.sql(f"SELECT *, {_CHANNEL_SQL} AS channel, {_EXPLANATION_SQL} AS explanation FROM ({_details_sql()})")
+    columns = rows.order("rank").to_arrow_table().to_pydict()
     con.unregister("chosen")
-    return [_action(rank, details[key]) for rank, key in enumerate(chosen, 1)]
+    return [
+        Action(
+            rank=columns["rank"][i],
+            sponsor_id=columns["sponsor_id"][i],
+            sponsor_account_id=columns["sponsor_account_id"][i],
+            teammate_id=columns["teammate_id"][i],
+            target_account_id=columns["target_account_id"][i],
+            target_contact_id=columns["target_contact_id"][i],
+            score=round(float(columns["action_score"][i]), 6),
+            channel=columns["channel"][i],
+            explanation=columns["explanation"][i],
+            components={
+                k: (round(v, 4) if isinstance(v, float) else v) for k, v in ((k, columns[k][i]) for k in _KEYS)
+            },
+        )
+        for i in range(len(columns["rank"]))
+    ]
 
 
 def choose(sponsors: list[int], targets: list[int], per_sponsor: int) -> list[tuple[int, int]]:
@@ -101,12 +133,12 @@ def _scored_sql(factors: dict[str, float]) -> str:
                coalesce(m.moment_strength, 0) AS moment_strength,
                sa.industry = ta.industry AS same_industry, ({sponsor_band}) = ({target_band}) AS same_size,
                e.account_id IS NOT NULL AS early_deal,
-               s.score / 100 * p.path_strength * ({fit_floor} + {1 - fit_floor} * p.fit / 100)
+               s.score / 100 * p.path_strength * ({fit_floor} + {1 - fit_floor} * f.fit / 100)
                  * (1 + {factors["same_industry"]} * (sa.industry = ta.industry)::INT
                       + {factors["same_size_band"]} * (({sponsor_band}) = ({target_band}))::INT)
                  * ({moment_floor} + {1 - moment_floor} * coalesce(m.moment_strength, 0))
                  * CASE WHEN e.account_id IS NULL THEN 1.0 ELSE {factors["early_deal"]} END AS action_score
-        FROM paths_fit p
+        FROM paths p JOIN fit f ON f.account_id = p.target_account_id
         JOIN sponsor_scores s ON s.contact_id = p.sponsor_id AND NOT s.gated
         JOIN accounts sa ON sa.id = p.sponsor_account_id JOIN accounts ta ON ta.id = p.target_account_id
         LEFT JOIN moments m ON m.contact_id = p.sponsor_id
@@ -117,16 +149,19 @@ def _scored_sql(factors: dict[str, float]) -> str:
 
 def _details_sql() -> str:
     return """
-        SELECT p.*, c.sponsor_score, c.moment_strength, c.same_industry, c.same_size, c.early_deal, c.action_score,
+        SELECT ch.rank, p.*, t.tie_kind, t.confidence, t.provenance, f.criteria_met,
+               c.sponsor_score, c.moment_strength, c.same_industry, c.same_size, c.early_deal, c.action_score,
                m.moment, m.moment_days_left, m.moment_detail,
-               p.fit AS target_fit, p.tier AS target_tier,
+               f.fit AS target_fit, f.tier AS target_tier,
                sa.name AS sponsor_account, ta.name AS target_account, ta.industry AS target_industry,
-               sc.first_name || ' ' || sc.last_name AS sponsor_name, sc.title AS sponsor_title,
-               tc.first_name || ' ' || tc.last_name AS target_name, tc.title AS target_title,
+               concat_ws(' ', sc.first_name, sc.last_name) AS sponsor_name, sc.title AS sponsor_title,
+               concat_ws(' ', tc.first_name, tc.last_name) AS target_name, tc.title AS target_title,
                tm.name AS teammate_name
         FROM chosen ch
         JOIN candidates c ON c.sponsor_id = ch.sponsor_id AND c.target_account_id = ch.target_account_id
-        JOIN paths_fit p ON p.sponsor_id = ch.sponsor_id AND p.target_account_id = ch.target_account_id
+        JOIN paths p ON p.sponsor_id = ch.sponsor_id AND p.target_account_id = ch.target_account_id
+        JOIN fit f ON f.account_id = p.target_account_id
+        JOIN chosen_ties t ON t.sponsor_id = p.sponsor_id AND t.target_contact_id = p.target_contact_id
         JOIN contacts sc ON sc.id = p.sponsor_id JOIN accounts sa ON sa.id = p.sponsor_account_id
         JOIN contacts tc ON tc.id = p.target_contact_id JOIN accounts ta ON ta.id = p.target_account_id
         JOIN teammates tm ON tm.id = p.teammate_id
@@ -134,70 +169,53 @@ def _details_sql() -> str:
         """
 
 
-def _action(rank: int, row: dict[str, Any]) -> Action:
-    return Action(
-        rank=rank,
-        sponsor_id=row["sponsor_id"],
-        sponsor_account_id=row["sponsor_account_id"],
-        teammate_id=row["teammate_id"],
-        target_account_id=row["target_account_id"],
-        target_contact_id=row["target_contact_id"],
-        score=round(float(row["action_score"]), 6),
-        channel=channel(row),
-        explanation=explain(row),
-        components=_components(row),
-    )
+_KEYS = (
+    "sponsor_score",
+    "path_strength",
+    "paths",
+    "tie",
+    "confidence",
+    "tie_kind",
+    "target_fit",
+    "target_tier",
+    "moment",
+    "moment_strength",
+    "moment_days_left",
+    "same_industry",
+    "same_size",
+    "early_deal",
+)
 
 
-def channel(row: dict[str, Any]) -> str:
-    """LinkedIn (a forwardable note) for declared and board ties; a call when our tie is close; else e-mail."""
-    if row["tie_kind"] in ("declared", "board_seat"):
-        return "linkedin"
-    return "call" if row["tie"] >= 0.6 else "email"
+def _words(column: str, words: dict[str, str]) -> str:
+    """SQL naming ``column``'s value in words (the value itself when it has none)."""
+    cases = " ".join(f"WHEN {_text(k)} THEN {_text(v)}" for k, v in words.items())
+    return f"CASE {column} {cases} ELSE {column} END"
 
 
-def _components(row: dict[str, Any]) -> dict[str, Any]:
-    keys = (
-        "sponsor_score",
-        "path_strength",
-        "paths",
-        "tie",
-        "confidence",
-        "tie_kind",
-        "target_fit",
-        "target_tier",
-        "moment",
-        "moment_strength",
-        "moment_days_left",
-        "same_industry",
-        "same_size",
-        "early_deal",
-    )
-    return {k: (round(v, 4) if isinstance(v, float) else v) for k, v in ((k, row[k]) for k in keys)}
+def _text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
 
 
-def explain(row: dict[str, Any]) -> str:
-    """The top factors, in the words a sales lead would use."""
-    parts = [
-        f"{row['sponsor_name']} ({row['sponsor_title'] or 'contact'} at {row['sponsor_account']}) can introduce "
-        f"{row['target_name']} ({row['target_title'] or 'contact'} at {row['target_account']}): "
-        f"{TIE_WORDS.get(row['tie_kind'], row['tie_kind'])} ({row['provenance'][:1].lower()}{row['provenance'][1:]})."
-    ]
-    if row["moment"]:
-        detail = f" ({row['moment_detail']})" if row["moment_detail"] else ""
-        parts.append(
-            f"Now is a good time: {MOMENT_WORDS.get(row['moment'], row['moment'])}{detail}, "
-            f"{row['moment_days_left']} days left in the window."
-        )
-    parts.append(
-        f"Sponsor score {row['sponsor_score']:.0f}/100; {row['teammate_name']} knows them best "
-        f"(strength {row['tie']:.2f})."
-    )
-    fit = f"{row['target_account']} fits the ICP: tier {row['target_tier']} ({row['target_fit']:.0f}/100"
-    fit += f"; meets {', '.join(row['criteria_met'])})" if row["criteria_met"] else ")"
-    if row["same_industry"]:
-        fit += f", and is in {row['target_industry']} like {row['sponsor_account']}"
-    parts.append(fit + ".")
-    if row["early_deal"]:
-        parts.append("Already an early deal in our pipeline: the referral would be influenced, not sourced.")
-    return " ".join(parts)
+# The channel: LinkedIn (a forwardable note) for declared and board ties; a call when our tie is close; else e-mail.
+_CHANNEL_SQL = (
+    "CASE WHEN tie_kind IN ('declared', 'board_seat') THEN 'linkedin' WHEN tie >= 0.6 THEN 'call' ELSE 'email' END"
+)
+
+# The explanation: the top factors, in the words a sales lead would use.
+_EXPLANATION_SQL = f"""concat_ws(' ',
+    format('{{}} ({{}} at {{}}) can introduce {{}} ({{}} at {{}}): {{}} ({{}}).',
+           sponsor_name, coalesce(NULLIF(sponsor_title, ''), 'contact'), sponsor_account,
+           target_name, coalesce(NULLIF(target_title, ''), 'contact'), target_account,
+           {_words("tie_kind", TIE_WORDS)}, lower(left(coalesce(provenance, ''), 1)) || substr(coalesce(provenance, ''), 2)),
+    CASE WHEN coalesce(moment, '') <> '' THEN format('Now is a good time: {{}}{{}}, {{}} days left in the window.',
+         {_words("moment", MOMENT_WORDS)},
+         CASE WHEN coalesce(moment_detail, '') <> '' THEN ' (' || moment_detail || ')' ELSE '' END,
+         moment_days_left) END,
+    format('Sponsor score {{:.0f}}/100; {{}} knows them best (strength {{:.2f}}).', sponsor_score, teammate_name, tie),
+    format('{{}} fits the ICP: tier {{}} ({{:.0f}}/100{{}}){{}}.', target_account, target_tier, target_fit,
+           CASE WHEN len(criteria_met) > 0 THEN '; meets ' || array_to_string(criteria_met, ', ') ELSE '' END,
+           CASE WHEN same_industry THEN format(', and is in {{}} like {{}}', target_industry, sponsor_account)
+                ELSE '' END),
+    CASE WHEN early_deal THEN 'Already an early deal in our pipeline: the referral would be influenced, not sourced.'
+    END)"""

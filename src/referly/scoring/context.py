@@ -19,7 +19,7 @@ class Inputs:
     accounts: pa.Table  # id, name, industry, employees, annual_revenue, country, lifecycle, client_day, custom
     contacts: pa.Table  # id, account_id, first_name, last_name, title, seniority, role, do_not_contact, opted_out
     signals: pa.Table  # account_id, contact_id, kind, day, nps_score, detail, resolved_day
-    connections: pa.Table  # from_id, to_id, kind, confidence, provenance (contact-contact ties)
+    connections: pa.Table  # from_id, to_id, kind, confidence, provenance (the loaders keep client-prospect ties)
     opportunities: pa.Table  # account_id, stage (open deals only)
     asks: pa.Table  # contact_id, account_id, asked_ts, outcome, outcome_ts
     referrals: pa.Table  # referrer_contact_id, target_account_id, stage

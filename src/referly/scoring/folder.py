@@ -16,7 +16,7 @@ back as Parquet files, one per score table.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import date
 from pathlib import Path
 
@@ -26,11 +26,26 @@ import pyarrow.parquet as pq
 
 from referly.crm.colleagues import FULL_OVERLAP_DAYS, MIN_OVERLAP_DAYS
 from referly.errors import InvalidInput, Unavailable
+from referly.scoring.actions import Action
 from referly.scoring.config import StrengthSettings
 from referly.scoring.context import Inputs
 from referly.scoring.pipeline import Results
 from referly.scoring.strength import PairState, reduction_sql
 
+ACTION_SCHEMA = pa.schema(
+    [
+        ("rank", pa.int64()),
+        ("sponsor_id", pa.int64()),
+        ("sponsor_account_id", pa.int64()),
+        ("teammate_id", pa.int64()),
+        ("target_account_id", pa.int64()),
+        ("target_contact_id", pa.int64()),
+        ("score", pa.float64()),
+        ("channel", pa.string()),
+        ("explanation", pa.string()),
+        ("components", pa.string()),
+    ]
+)
 TABLES = (
     "teammates",
     "accounts",
@@ -153,30 +168,39 @@ def _inputs(con: duckdb.DuckDBPyConnection, today: date) -> Inputs:
 
 
 def connections_sql(today: date) -> str:
-    """Declared contact-to-contact ties, and former colleagues derived from the employment histories."""
+    """The ties a warm path can take (one end at a client account, the other at a prospect): declared ones,
+    and former colleagues derived from the employment histories (client-side jobs against prospect-side jobs,
+    which is about a third of the pairs the histories hold)."""
     span = FULL_OVERLAP_DAYS - MIN_OVERLAP_DAYS
     return f"""
-WITH jobs AS (
-    SELECT contact_id, company_key, company_name, started_on AS s,
+WITH side AS (
+    SELECT c.id, a.lifecycle = 'client' AS client FROM contacts c JOIN accounts a ON a.id = c.account_id
+    WHERE a.lifecycle IN ('client', 'prospect')
+),
+jobs AS (
+    SELECT contact_id, side.client, company_key, company_name, started_on AS s,
            coalesce(ended_on, DATE '{today.isoformat()}') AS e, ended_on IS NULL AS current
-    FROM employment WHERE company_key IS NOT NULL AND company_key <> '' AND started_on IS NOT NULL
+    FROM employment JOIN side ON side.id = employment.contact_id
+    WHERE company_key IS NOT NULL AND company_key <> '' AND started_on IS NOT NULL
 ),
 shared AS (
-    SELECT a.contact_id AS lo, b.contact_id AS hi, a.company_name,
+    SELECT a.contact_id AS sponsor_side, b.contact_id AS target_side, a.company_name,
            (least(a.e, b.e) - greatest(a.s, b.s))::BIGINT AS overlap
-    FROM jobs a JOIN jobs b
-      ON a.company_key = b.company_key AND a.contact_id < b.contact_id AND a.s < b.e AND b.s < a.e
+    FROM (SELECT * FROM jobs WHERE client) a JOIN (SELECT * FROM jobs WHERE NOT client) b
+      ON a.company_key = b.company_key AND a.s < b.e AND b.s < a.e
     WHERE NOT (a.current AND b.current)
 ),
 best AS (
-    SELECT lo, hi, max(overlap) AS overlap, arg_max(company_name, overlap) AS company_name
-    FROM shared WHERE overlap >= {MIN_OVERLAP_DAYS} GROUP BY lo, hi
+    SELECT sponsor_side, target_side, max(overlap) AS overlap,
+           arg_max(company_name, (overlap, company_name)) AS company_name
+    FROM shared WHERE overlap >= {MIN_OVERLAP_DAYS} GROUP BY sponsor_side, target_side
 )
 SELECT from_contact_id::BIGINT AS from_id, to_contact_id::BIGINT AS to_id, kind, confidence::DOUBLE AS confidence,
        provenance
-FROM connections WHERE to_contact_id IS NOT NULL AND kind <> 'former_colleagues'
+FROM connections JOIN side f ON f.id = from_contact_id JOIN side o ON o.id = to_contact_id
+WHERE to_contact_id IS NOT NULL AND kind <> 'former_colleagues' AND f.client <> o.client
 UNION ALL
-SELECT lo, hi, 'former_colleagues',
+SELECT sponsor_side, target_side, 'former_colleagues',
        round(0.3 + 0.5 * (least(overlap, {FULL_OVERLAP_DAYS}) - {MIN_OVERLAP_DAYS}) / {span}, 4),
        left('Worked together at ' || company_name, 255)
 FROM best
@@ -186,9 +210,9 @@ FROM best
 def write_results(results: Results, out: Path) -> dict[str, int]:
     """The run's score tables as Parquet files under ``out``; returns rows written per table."""
     out.mkdir(parents=True, exist_ok=True)
-    actions = pa.Table.from_pylist(
-        [{**asdict(a), "components": json.dumps(a.components, default=str)} for a in results.actions]
-    )
+    columns = {f.name: [getattr(a, f.name) for a in results.actions] for f in fields(Action)}
+    columns["components"] = [json.dumps(c, default=str) for c in columns["components"]]
+    actions = pa.table(columns, schema=ACTION_SCHEMA)
     tables = {
         "relationship_strength": results.strengths,
         "account_fit": results.fit,

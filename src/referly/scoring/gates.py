@@ -16,7 +16,7 @@ def gate_reasons(con: duckdb.DuckDBPyConnection, today: int, gates: GateSettings
     return con.sql(
         f"""
         WITH latest_nps AS (
-            SELECT contact_id, arg_max(nps_score, day) AS score
+            SELECT contact_id, arg_max(nps_score, (day, -nps_score)) AS score
             FROM signals WHERE kind = 'nps' AND contact_id IS NOT NULL AND day <= {today} GROUP BY contact_id
         ),
         account_risk AS (

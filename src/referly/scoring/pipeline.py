@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,20 +69,11 @@ def run_pipeline(
     )
     step("relationship strength")
 
-    accounts = inputs.accounts.to_pylist()
-    fit = icp_fit(accounts, settings.icp)
-    fit_table = pa.table(
-        {
-            "account_id": [a["id"] for a in accounts],
-            "fit": fit.score,
-            "tier": fit.tier,
-            "criteria_met": [[c["name"] for c in rows if c["met"]] for rows in fit.criteria],
-            "criteria": [json.dumps(rows, default=str) for rows in fit.criteria],
-        }
-    )
+    con = engine(inputs, strengths=strengths)
+    fit_table = icp_fit(con, settings.icp)
+    con.register("fit", fit_table)
     step("ICP fit")
 
-    con = engine(inputs, strengths=strengths, fit=fit_table)
     con.register(
         "pool",
         con.sql(
@@ -99,12 +89,6 @@ def run_pipeline(
 
     paths = warm_paths(con, settings.min_path)
     con.register("paths", paths)
-    con.register(
-        "paths_fit",
-        con.sql(
-            "SELECT p.*, f.fit, f.tier, f.criteria_met FROM paths p JOIN fit f ON f.account_id = p.target_account_id"
-        ).to_arrow_table(),
-    )
     step("warm paths")
 
     features = sponsor_features(con, today, settings.gates.escalation_days)

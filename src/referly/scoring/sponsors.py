@@ -43,7 +43,7 @@ def sponsor_features(con: duckdb.DuckDBPyConnection, today: int, escalation_days
     return con.sql(
         f"""
         WITH nps AS (
-            SELECT contact_id, list(nps_score ORDER BY day DESC) AS answers
+            SELECT contact_id, list(nps_score ORDER BY day DESC, nps_score) AS answers
             FROM signals WHERE kind = 'nps' AND day <= {today} AND contact_id IS NOT NULL GROUP BY contact_id
         ),
         account_nps AS (
@@ -53,7 +53,7 @@ def sponsor_features(con: duckdb.DuckDBPyConnection, today: int, escalation_days
         facts AS (
             SELECT account_id,
                    count(*) FILTER (kind IN ('renewal', 'expansion')) AS growth_signals,
-                   arg_max(detail, day) FILTER (kind = 'measured_success') AS success_detail,
+                   arg_max(detail, (day, detail)) FILTER (kind = 'measured_success') AS success_detail,
                    bool_or(kind IN ('case_study', 'testimonial', 'webinar')) AS account_advocacy,
                    bool_or(kind = 'support_escalation' AND resolved_day IS NOT NULL
                            AND resolved_day > {today - escalation_days}) AS recent_escalation
@@ -62,7 +62,7 @@ def sponsor_features(con: duckdb.DuckDBPyConnection, today: int, escalation_days
         personal AS (
             SELECT contact_id,
                    bool_or(kind = 'measured_success') AS own_success,
-                   arg_max(detail, day) FILTER (kind = 'measured_success') AS own_success_detail,
+                   arg_max(detail, (day, detail)) FILTER (kind = 'measured_success') AS own_success_detail,
                    bool_or(kind IN ('case_study', 'testimonial', 'webinar')) AS own_advocacy
             FROM signals WHERE day <= {today} AND contact_id IS NOT NULL GROUP BY contact_id
         ),
@@ -71,11 +71,13 @@ def sponsor_features(con: duckdb.DuckDBPyConnection, today: int, escalation_days
                    count(*) FILTER (stage = 'won') AS won, count(*) FILTER (stage = 'declined') AS declined
             FROM referrals GROUP BY referrer_contact_id
         ),
-        tie AS (SELECT b AS contact_id, max(strength) AS tie, arg_max(a, strength) AS teammate_id
+        tie AS (SELECT b AS contact_id, max(strength) AS tie, arg_max(a, (strength, -a)) AS teammate_id
                 FROM strengths GROUP BY b),
-        reach AS (SELECT sponsor_id, count(*) FILTER (tier IN ('A', 'B')) AS reach FROM paths_fit GROUP BY sponsor_id)
+        reach AS (SELECT sponsor_id, count(*) FILTER (f.tier IN ('A', 'B')) AS reach
+                  FROM paths p JOIN fit f ON f.account_id = p.target_account_id GROUP BY sponsor_id)
         SELECT p.id AS contact_id, p.account_id, c.seniority, c.role,
-               n.answers, an.avg_nps, ({today} - a.client_day) / 30.44 AS months_client,
+               n.answers[1] AS last_nps, n.answers[2] AS previous_nps, an.avg_nps,
+               ({today} - a.client_day) / 30.44 AS months_client,
                coalesce(f.growth_signals, 0) AS growth_signals, coalesce(pe.own_success, false) AS own_success,
                coalesce(pe.own_success_detail, f.success_detail) AS success_detail,
                f.success_detail IS NOT NULL AS account_success,
@@ -93,41 +95,48 @@ def sponsor_features(con: duckdb.DuckDBPyConnection, today: int, escalation_days
     ).to_arrow_table()
 
 
-def _nps_value(score: float) -> float:
-    return 1.0 if score >= 9 else 0.5 if score >= 7 else 0.0
+def _nps_value(score: np.ndarray[Any, np.dtype[np.float64]]) -> np.ndarray[Any, np.dtype[np.float64]]:
+    return np.where(score >= 9, 1.0, np.where(score >= 7, 0.5, 0.0))
+
+
+def _column(features: pa.Table, name: str, missing: float = np.nan) -> np.ndarray[Any, np.dtype[np.float64]]:
+    """A numeric column as floats, ``missing`` where it is null."""
+    return np.asarray(features.column(name).cast(pa.float64()).fill_null(missing).to_numpy(), dtype=np.float64)
+
+
+def _flag(features: pa.Table, name: str) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    return np.asarray(features.column(name).fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _lookup(features: pa.Table, name: str, values: dict[str, float], otherwise: float) -> np.ndarray[Any, Any]:
+    keys = features.column(name).to_pylist()
+    return np.fromiter((values.get(k, otherwise) for k in keys), dtype=np.float64, count=len(keys))
 
 
 def sponsor_components(features: pa.Table) -> dict[str, np.ndarray[Any, np.dtype[np.float64]]]:
-    f = features.to_pydict()
-    n = features.num_rows
-    satisfaction = np.full(n, 0.3)
-    for i in range(n):
-        answers = f["answers"][i]
-        if answers:
-            value = _nps_value(answers[0])
-            if len(answers) > 1:
-                value += 0.1 * np.sign(answers[0] - answers[1])
-            satisfaction[i] = min(1.0, max(0.0, value))
-        elif f["avg_nps"][i] is not None:
-            satisfaction[i] = 0.8 * _nps_value(f["avg_nps"][i])
-    months = np.array([m if m is not None else 0.0 for m in f["months_client"]], dtype=np.float64)
-    won = np.array(f["referrals_won"], dtype=np.float64)
-    declined = np.array(f["referrals_declined"], dtype=np.float64)
-    own_adv = np.array(f["own_advocacy"], dtype=bool)
-    acc_adv = np.array(f["account_advocacy"], dtype=bool)
+    last, previous, account = (_column(features, n) for n in ("last_nps", "previous_nps", "avg_nps"))
+    trend = np.where(np.isnan(previous), 0.0, 0.1 * np.sign(last - np.where(np.isnan(previous), last, previous)))
+    satisfaction = np.where(
+        ~np.isnan(last),
+        np.clip(_nps_value(last) + trend, 0.0, 1.0),
+        np.where(~np.isnan(account), 0.8 * _nps_value(account), 0.3),
+    )
+    months = _column(features, "months_client", 0.0)
+    won, declined = _column(features, "referrals_won", 0.0), _column(features, "referrals_declined", 0.0)
+    own_adv, acc_adv = _flag(features, "own_advocacy"), _flag(features, "account_advocacy")
     return {
         "satisfaction": satisfaction,
-        "proximity": np.array(f["tie"], dtype=np.float64)
-        * np.array([SENIORITY.get(s, 0.5) for s in f["seniority"]])
-        * np.array([ROLE.get(r, 0.7) for r in f["role"]]),
+        "proximity": _column(features, "tie", 0.0)
+        * _lookup(features, "seniority", SENIORITY, 0.5)
+        * _lookup(features, "role", ROLE, 0.7),
         "results": np.where(
-            np.array(f["own_success"], bool), 1.0, np.where(np.array(f["account_success"], bool), 0.7, 0.0)
+            _flag(features, "own_success"), 1.0, np.where(_flag(features, "account_success"), 0.7, 0.0)
         ),
-        "reach": np.minimum(1.0, np.array(f["reach"], dtype=np.float64) / 5.0),
+        "reach": np.minimum(1.0, _column(features, "reach", 0.0) / 5.0),
         "tenure": np.where(months < 6, 0.0, np.minimum(1.0, months / 24.0)),
-        "growth": np.minimum(1.0, np.array(f["growth_signals"], dtype=np.float64) / 3.0),
+        "growth": np.minimum(1.0, _column(features, "growth_signals", 0.0) / 3.0),
         "advocacy": np.clip(np.where(own_adv, 1.0, np.where(acc_adv, 0.5, 0.0)) + 0.3 * won - 0.3 * declined, 0, 1),
-        "risk": np.where(np.array(f["recent_escalation"], bool), 15.0, 0.0),
+        "risk": np.where(_flag(features, "recent_escalation"), 15.0, 0.0),
     }
 
 

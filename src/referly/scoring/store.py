@@ -132,8 +132,13 @@ def load_inputs(events: pa.Table | None = None) -> Inputs:
             {"contact_id": int_, "nps_score": int_, "resolved_day": int_},
         ),
         connections=fetch_table(
-            "SELECT from_contact_id, to_contact_id, kind, confidence, provenance FROM crm_connection "
-            "WHERE to_contact_id IS NOT NULL",
+            # Only ties a warm path can take: one end at a client account (the sponsor), the other at a
+            # prospect (the target); about a third of them on the smb demo.
+            "WITH side AS (SELECT c.id, a.lifecycle FROM crm_contact c JOIN crm_account a ON a.id = c.account_id "
+            "WHERE a.lifecycle IN ('client', 'prospect')) "
+            "SELECT t.from_contact_id, t.to_contact_id, t.kind, t.confidence, t.provenance FROM crm_connection t "
+            "JOIN side f ON f.id = t.from_contact_id JOIN side o ON o.id = t.to_contact_id "
+            "WHERE f.lifecycle <> o.lifecycle",
             ["from_id", "to_id", "kind", "confidence", "provenance"],
             {"from_id": int_, "to_id": int_, "confidence": pa.float64()},
         ),
