@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from referly.scoring.actions import choose
 from referly.scoring.config import Criterion, GateSettings, IcpSettings, MomentRule
 from referly.scoring.context import DAY, Inputs, engine
 from referly.scoring.gates import gate_reasons
@@ -243,3 +246,30 @@ def test_a_recovered_promoter_and_old_asks_are_not_gated() -> None:
         )
     )
     assert gate_reasons(con, TODAY, GateSettings()).num_rows == 0
+
+
+def greedy(sponsors: list[int], targets: list[int], per_sponsor: int) -> list[int]:
+    """The rule, one candidate at a time."""
+    taken: set[int] = set()
+    count: dict[int, int] = {}
+    chosen = []
+    for i, (sponsor, target) in enumerate(zip(sponsors, targets, strict=True)):
+        if target not in taken and count.get(sponsor, 0) < per_sponsor:
+            taken.add(target)
+            count[sponsor] = count.get(sponsor, 0) + 1
+            chosen.append(i)
+    return chosen
+
+
+@given(
+    st.lists(st.tuples(st.integers(1, 30), st.integers(1_000, 1_040)), max_size=12_000),
+    st.integers(1, 4),
+)
+def test_actions_are_chosen_best_first_once_per_target_and_within_each_sponsors_cap(
+    candidates: list[tuple[int, int]], per_sponsor: int
+) -> None:
+    sponsors, targets = [s for s, _ in candidates], [t for _, t in candidates]
+    chosen = choose(np.array(sponsors, dtype=np.int64), np.array(targets, dtype=np.int64), per_sponsor)
+    assert chosen == greedy(sponsors, targets, per_sponsor)
+    assert len({targets[i] for i in chosen}) == len(chosen)
+    assert max(Counter(sponsors[i] for i in chosen).values(), default=0) <= per_sponsor

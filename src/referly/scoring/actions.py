@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from referly.scoring.paths import path_ties_sql
@@ -65,7 +66,8 @@ def next_best_actions(con: duckdb.DuckDBPyConnection, factors: dict[str, float],
     order = con.sql(
         "SELECT sponsor_id, target_account_id FROM candidates ORDER BY action_score DESC, sponsor_id, target_account_id"
     ).fetchnumpy()
-    chosen = choose(order["sponsor_id"].tolist(), order["target_account_id"].tolist(), per_sponsor)
+    picked = choose(order["sponsor_id"], order["target_account_id"], per_sponsor)
+    chosen = list(zip(order["sponsor_id"][picked].tolist(), order["target_account_id"][picked].tolist(), strict=True))
     pairs = pa.table(
         {
             "rank": range(1, len(chosen) + 1),
@@ -104,17 +106,28 @@ def next_best_actions(con: duckdb.DuckDBPyConnection, factors: dict[str, float],
     ]
 
 
-def choose(sponsors: list[int], targets: list[int], per_sponsor: int) -> list[tuple[int, int]]:
-    """Best first: each target account once, through its best sponsor still under the cap of ``per_sponsor``."""
-    taken: set[int] = set()
-    per: dict[int, int] = {}
-    chosen: list[tuple[int, int]] = []
-    for sponsor, target in zip(sponsors, targets, strict=True):
-        if target in taken or per.get(sponsor, 0) >= per_sponsor:
-            continue
-        taken.add(target)
-        per[sponsor] = per.get(sponsor, 0) + 1
-        chosen.append((sponsor, target))
+def choose(sponsors: np.ndarray[Any, Any], targets: np.ndarray[Any, Any], per_sponsor: int) -> list[int]:
+    """Best first: each target account once, through its best sponsor still under the cap of ``per_sponsor``.
+
+    ``sponsors`` and ``targets`` are in order, best candidate first; returns the positions chosen. The
+    greedy pass goes by blocks: a block's candidates whose target was taken or whose sponsor was full
+    before it are dropped at once, and only the rest are looked at one by one.
+    """
+    _, sponsor_code = np.unique(sponsors, return_inverse=True)
+    _, target_code = np.unique(targets, return_inverse=True)
+    taken = np.zeros(int(target_code.max(initial=-1)) + 1, dtype=bool)
+    count = np.zeros(int(sponsor_code.max(initial=-1)) + 1, dtype=np.int64)
+    chosen: list[int] = []
+    block = 4_096
+    for start in range(0, len(sponsor_code), block):
+        s, t = sponsor_code[start : start + block], target_code[start : start + block]
+        open_ = np.flatnonzero(~taken[t] & (count[s] < per_sponsor))
+        for i, sponsor, target in zip(open_.tolist(), s[open_].tolist(), t[open_].tolist(), strict=True):
+            if taken[target] or count[sponsor] >= per_sponsor:
+                continue
+            taken[target] = True
+            count[sponsor] += 1
+            chosen.append(start + i)
     return chosen
 
 
@@ -207,7 +220,8 @@ _EXPLANATION_SQL = f"""concat_ws(' ',
     format('{{}} ({{}} at {{}}) can introduce {{}} ({{}} at {{}}): {{}} ({{}}).',
            sponsor_name, coalesce(NULLIF(sponsor_title, ''), 'contact'), sponsor_account,
            target_name, coalesce(NULLIF(target_title, ''), 'contact'), target_account,
-           {_words("tie_kind", TIE_WORDS)}, lower(left(coalesce(provenance, ''), 1)) || substr(coalesce(provenance, ''), 2)),
+           {_words("tie_kind", TIE_WORDS)},
+           lower(left(coalesce(provenance, ''), 1)) || substr(coalesce(provenance, ''), 2)),
     CASE WHEN coalesce(moment, '') <> '' THEN format('Now is a good time: {{}}{{}}, {{}} days left in the window.',
          {_words("moment", MOMENT_WORDS)},
          CASE WHEN coalesce(moment_detail, '') <> '' THEN ' (' || moment_detail || ')' ELSE '' END,

@@ -177,23 +177,21 @@ WITH side AS (
     SELECT c.id, a.lifecycle = 'client' AS client FROM contacts c JOIN accounts a ON a.id = c.account_id
     WHERE a.lifecycle IN ('client', 'prospect')
 ),
-jobs AS (
-    SELECT contact_id, side.client, company_key, company_name, started_on AS s,
-           coalesce(ended_on, DATE '{today.isoformat()}') AS e, ended_on IS NULL AS current
+jobs AS (  -- in days since 1970, and only stints long enough to share the minimum overlap
+    SELECT contact_id, side.client, company_key, company_name, (started_on - DATE '1970-01-01')::INTEGER AS s,
+           (coalesce(ended_on, DATE '{today.isoformat()}') - DATE '1970-01-01')::INTEGER AS e,
+           ended_on IS NULL AS current
     FROM employment JOIN side ON side.id = employment.contact_id
     WHERE company_key IS NOT NULL AND company_key <> '' AND started_on IS NOT NULL
+      AND coalesce(ended_on, DATE '{today.isoformat()}') - started_on >= {MIN_OVERLAP_DAYS}
 ),
-shared AS (
-    SELECT a.contact_id AS sponsor_side, b.contact_id AS target_side, a.company_name,
-           (least(a.e, b.e) - greatest(a.s, b.s))::BIGINT AS overlap
+best AS (  -- overlap >= the minimum, written as two join conditions so that the range join applies it
+    SELECT a.contact_id AS sponsor_side, b.contact_id AS target_side,
+           max({{'overlap': least(a.e, b.e) - greatest(a.s, b.s), 'company_name': a.company_name}}) AS stint
     FROM (SELECT * FROM jobs WHERE client) a JOIN (SELECT * FROM jobs WHERE NOT client) b
-      ON a.company_key = b.company_key AND a.s < b.e AND b.s < a.e
+      ON a.company_key = b.company_key AND a.s + {MIN_OVERLAP_DAYS} <= b.e AND b.s + {MIN_OVERLAP_DAYS} <= a.e
     WHERE NOT (a.current AND b.current)
-),
-best AS (
-    SELECT sponsor_side, target_side, max(overlap) AS overlap,
-           arg_max(company_name, (overlap, company_name)) AS company_name
-    FROM shared WHERE overlap >= {MIN_OVERLAP_DAYS} GROUP BY sponsor_side, target_side
+    GROUP BY sponsor_side, target_side
 )
 SELECT from_contact_id::BIGINT AS from_id, to_contact_id::BIGINT AS to_id, kind, confidence::DOUBLE AS confidence,
        provenance
@@ -201,8 +199,8 @@ FROM connections JOIN side f ON f.id = from_contact_id JOIN side o ON o.id = to_
 WHERE to_contact_id IS NOT NULL AND kind <> 'former_colleagues' AND f.client <> o.client
 UNION ALL
 SELECT sponsor_side, target_side, 'former_colleagues',
-       round(0.3 + 0.5 * (least(overlap, {FULL_OVERLAP_DAYS}) - {MIN_OVERLAP_DAYS}) / {span}, 4),
-       left('Worked together at ' || company_name, 255)
+       round(0.3 + 0.5 * (least(stint.overlap, {FULL_OVERLAP_DAYS}) - {MIN_OVERLAP_DAYS}) / {span}, 4),
+       left('Worked together at ' || stint.company_name, 255)
 FROM best
 """
 
