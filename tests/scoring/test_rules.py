@@ -273,3 +273,10 @@ def test_actions_are_chosen_best_first_once_per_target_and_within_each_sponsors_
     assert chosen == greedy(sponsors, targets, per_sponsor)
     assert len({targets[i] for i in chosen}) == len(chosen)
     assert max(Counter(sponsors[i] for i in chosen).values(), default=0) <= per_sponsor
+
+
+def test_far_apart_ids_are_chosen_by_the_same_rule() -> None:
+    sponsors = [2**40, 7, 2**40, 7, 3 * 2**40]
+    targets = [5, 5, 2**50, 2**50, 9]
+    chosen = choose(np.array(sponsors, dtype=np.int64), np.array(targets, dtype=np.int64), 1)
+    assert chosen == greedy(sponsors, targets, 1) == [0, 3, 4]

@@ -113,8 +113,7 @@ def choose(sponsors: np.ndarray[Any, Any], targets: np.ndarray[Any, Any], per_sp
     greedy pass goes by blocks: a block's candidates whose target was taken or whose sponsor was full
     before it are dropped at once, and only the rest are looked at one by one.
     """
-    _, sponsor_code = np.unique(sponsors, return_inverse=True)
-    _, target_code = np.unique(targets, return_inverse=True)
+    sponsor_code, target_code = _codes(sponsors), _codes(targets)
     taken = np.zeros(int(target_code.max(initial=-1)) + 1, dtype=bool)
     count = np.zeros(int(sponsor_code.max(initial=-1)) + 1, dtype=np.int64)
     chosen: list[int] = []
@@ -129,6 +128,18 @@ def choose(sponsors: np.ndarray[Any, Any], targets: np.ndarray[Any, Any], per_sp
             count[sponsor] += 1
             chosen.append(start + i)
     return chosen
+
+
+def _codes(ids: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Small non-negative integers standing for ``ids``: the ids less the smallest, when that keeps them few
+    (ids of one table mostly are), else their rank among the distinct ids."""
+    ids = np.asarray(ids, dtype=np.int64)
+    if ids.size == 0:
+        return ids
+    low = int(ids.min())
+    if int(ids.max()) - low < 4 * ids.size + 1_000_000:
+        return ids - low
+    return np.unique(ids, return_inverse=True)[1]
 
 
 def _scored_sql(factors: dict[str, float]) -> str:
