@@ -19,6 +19,7 @@ from referly.scoring.context import DAY, Inputs, engine
 from referly.scoring.gates import gate_reasons
 from referly.scoring.icp import icp_fit, meets
 from referly.scoring.moments import best_moments
+from referly.scoring.paths import path_ties_sql, warm_paths
 
 TODAY = 20_000  # a day number
 
@@ -280,3 +281,44 @@ def test_far_apart_ids_are_chosen_by_the_same_rule() -> None:
     targets = [5, 5, 2**50, 2**50, 9]
     chosen = choose(np.array(sponsors, dtype=np.int64), np.array(targets, dtype=np.int64), 1)
     assert chosen == greedy(sponsors, targets, 1) == [0, 3, 4]
+
+
+@pytest.mark.parametrize("base", [0, 2**45], ids=["small ids", "ids past a BIGINT key"])
+@pytest.mark.parametrize(("confidences", "named"), [((0.5, 0.8), 2), ((0.8, 0.5), 1), ((0.6, 0.6), 1)])
+def test_paths_into_one_account_combine_and_the_strongest_names_the_contact(
+    base: int, confidences: tuple[float, float], named: int
+) -> None:
+    sponsor, first, second, colleague = base + 10, base + 1, base + 2, base + 30
+    con = duckdb.connect()
+    con.register("strengths", pa.table({"a": [7, 8], "b": [sponsor, sponsor], "strength": [0.9, 0.4]}))
+    con.register(
+        "contacts",
+        pa.table(
+            {
+                "id": [sponsor, first, second, colleague],
+                "account_id": [100, 200, 200, 100],
+                "do_not_contact": [False, False, False, False],
+            }
+        ),
+    )
+    con.register("accounts", pa.table({"id": [100, 200], "lifecycle": ["client", "prospect"]}))
+    con.register("pool", pa.table({"id": [sponsor, colleague], "account_id": [100, 100]}))
+    con.register(
+        "connections",
+        pa.table(
+            {
+                "from_id": [sponsor, second, sponsor],
+                "to_id": [first, sponsor, colleague],  # either way round; a tie inside one account is no path
+                "kind": ["declared", "former_colleagues", "declared"],
+                "confidence": [confidences[0], confidences[1], 1.0],
+                "provenance": ["Met at a conference", "Worked together at Acme", "Same team"],
+            }
+        ),
+    )
+    (path,) = warm_paths(con, 0.01).to_pylist()
+    assert (path["sponsor_id"], path["target_account_id"], path["teammate_id"], path["paths"]) == (sponsor, 200, 7, 2)
+    assert path["path_strength"] == pytest.approx(1 - (1 - 0.9 * confidences[0]) * (1 - 0.9 * confidences[1]))
+    assert path["target_contact_id"] == base + named
+    con.register("chosen", pa.table({"sponsor_id": [sponsor], "target_contact_id": [base + named]}))
+    (tie,) = con.sql(path_ties_sql("chosen")).to_arrow_table().to_pylist()
+    assert tie["tie_kind"] == ("declared" if named == 1 else "former_colleagues")

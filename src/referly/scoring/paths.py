@@ -5,7 +5,7 @@ edge two a known tie between the sponsor and someone at a prospect (former colle
 connection, a shared board, a past introduction), with its confidence. A path's strength is the
 product of its edges; the paths from one sponsor into one account combine by noisy-OR,
 ``1 − Π(1 − p)``: any one of them may carry the introduction; the strongest path (on a tie to
-1e-12, the lowest contact id) names the target contact, and that contact's strongest tie with
+1e-9 or finer, the lowest contact id) names the target contact, and that contact's strongest tie with
 the sponsor (on a tie, the kind, then the provenance, last in alphabetical order) names the
 kind and provenance. Fixed depth; no graph library.
 """
@@ -15,8 +15,25 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
-# The strongest path of a group in one fixed-width number: its strength to 1e-12, then the lowest contact.
-_BEST = "round(p * 1e12)::HUGEINT * 18446744073709551616 + (4611686018427387904 - target_contact_id::HUGEINT)"
+
+def _best_key(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+    """SQL for the strongest path of a group as one number (its strength, then the lowest contact id), and
+    for the contact id read back from it: a BIGINT where the ids leave room for the strength to 1e-9 or
+    finer (a billion contacts), else a HUGEINT with the strength to 1e-12."""
+    top = con.execute("SELECT coalesce(max(id), 0) FROM contacts").fetchall()[0][0]
+    id_bits = max(1, int(top).bit_length())
+    digits = len(str(2 ** (63 - id_bits) - 1)) - 1  # 10**digits < 2**(63 - id_bits): p * 10**digits fits
+    if digits >= 9:
+        room = 2**id_bits
+        return (
+            f"round(least(p, 1.0) * 1e{digits})::BIGINT * {room} + ({room - 1} - target_contact_id)",
+            f"{room - 1} - (best % {room})",
+        )
+    room = 2**62
+    return (
+        f"round(least(p, 1.0) * 1e12)::HUGEINT * {2**64} + ({room} - target_contact_id::HUGEINT)",
+        f"({room} - (best % {2**64}))::BIGINT",
+    )
 
 
 def warm_paths(con: duckdb.DuckDBPyConnection, min_path: float) -> pa.Table:
@@ -25,6 +42,7 @@ def warm_paths(con: duckdb.DuckDBPyConnection, min_path: float) -> pa.Table:
     Needs ``strengths`` (a, b, strength), ``pool`` (id, account_id: the possible sponsors), ``contacts``,
     ``accounts`` and ``connections`` registered. ``path_ties`` gives each chosen path's tie.
     """
+    best, contact = _best_key(con)
     return con.sql(
         f"""
         WITH best_tie AS (
@@ -49,12 +67,12 @@ def warm_paths(con: duckdb.DuckDBPyConnection, min_path: float) -> pa.Table:
             WHERE t.target_account_id <> t.sponsor_account_id
         )
         SELECT sponsor_id, target_account_id, sponsor_account_id, teammate_id, tie, path_strength, paths,
-               (4611686018427387904 - (best % 18446744073709551616))::BIGINT AS target_contact_id
+               {contact} AS target_contact_id
         FROM (
             SELECT sponsor_id, target_account_id,
                    any_value(sponsor_account_id) AS sponsor_account_id,
                    any_value(teammate_id) AS teammate_id, any_value(tie) AS tie,
-                   1 - product(1 - p) AS path_strength, count(*) AS paths, max({_BEST}) AS best
+                   1 - product(1 - p) AS path_strength, count(*) AS paths, max({best}) AS best
             FROM hops
             GROUP BY sponsor_id, target_account_id
             HAVING 1 - product(1 - p) >= {min_path}
