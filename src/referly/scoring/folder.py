@@ -177,17 +177,24 @@ WITH side AS (
     SELECT c.id, a.lifecycle = 'client' AS client FROM contacts c JOIN accounts a ON a.id = c.account_id
     WHERE a.lifecycle IN ('client', 'prospect')
 ),
-jobs AS (  -- in days since 1970, and only stints long enough to share the minimum overlap
-    SELECT contact_id, side.client, company_key, company_name, (started_on - DATE '1970-01-01')::INTEGER AS s,
+stints AS (  -- in days since 1970, and only stints long enough to share the minimum overlap
+    SELECT contact_id, side.client, company_key, coalesce(company_name, '') AS company_name,
+           (started_on - DATE '1970-01-01')::INTEGER AS s,
            (coalesce(ended_on, DATE '{today.isoformat()}') - DATE '1970-01-01')::INTEGER AS e,
            ended_on IS NULL AS current
     FROM employment JOIN side ON side.id = employment.contact_id
     WHERE company_key IS NOT NULL AND company_key <> '' AND started_on IS NOT NULL
       AND coalesce(ended_on, DATE '{today.isoformat()}') - started_on >= {MIN_OVERLAP_DAYS}
 ),
-best AS (  -- overlap >= the minimum, written as two join conditions so that the range join applies it
+names AS (  -- company names by alphabetical rank, so that a pair's best stint is one number
+    SELECT company_name, row_number() OVER (ORDER BY company_name) AS name_rank
+    FROM (SELECT DISTINCT company_name FROM stints)
+),
+jobs AS (SELECT stints.*, names.name_rank FROM stints JOIN names USING (company_name)),
+best AS (  -- overlap >= the minimum, written as two join conditions so that the range join applies it;
+           -- the longest overlap wins, then the name last in alphabetical order
     SELECT a.contact_id AS sponsor_side, b.contact_id AS target_side,
-           max({{'overlap': least(a.e, b.e) - greatest(a.s, b.s), 'company_name': a.company_name}}) AS stint
+           max((least(a.e, b.e) - greatest(a.s, b.s))::BIGINT * 4294967296 + a.name_rank) AS stint
     FROM (SELECT * FROM jobs WHERE client) a JOIN (SELECT * FROM jobs WHERE NOT client) b
       ON a.company_key = b.company_key AND a.s + {MIN_OVERLAP_DAYS} <= b.e AND b.s + {MIN_OVERLAP_DAYS} <= a.e
     WHERE NOT (a.current AND b.current)
@@ -199,9 +206,9 @@ FROM connections JOIN side f ON f.id = from_contact_id JOIN side o ON o.id = to_
 WHERE to_contact_id IS NOT NULL AND kind <> 'former_colleagues' AND f.client <> o.client
 UNION ALL
 SELECT sponsor_side, target_side, 'former_colleagues',
-       round(0.3 + 0.5 * (least(stint.overlap, {FULL_OVERLAP_DAYS}) - {MIN_OVERLAP_DAYS}) / {span}, 4),
-       left('Worked together at ' || stint.company_name, 255)
-FROM best
+       round(0.3 + 0.5 * (least(stint // 4294967296, {FULL_OVERLAP_DAYS}) - {MIN_OVERLAP_DAYS}) / {span}, 4),
+       left('Worked together at ' || names.company_name, 255)
+FROM best JOIN names ON names.name_rank = best.stint % 4294967296
 """
 
 
