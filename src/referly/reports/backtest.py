@@ -134,7 +134,10 @@ def periods(span: Period, step_days: int) -> list[Period]:
 
 def score_asks(asks: Sequence[ReferralAsk], moment: int, inputs: Inputs, results: Results) -> list[ScoredAsk]:
     """Each ask as the run at ``moment`` (``run_pipeline``'s results on ``inputs``) saw it."""
-    ranked = {(a.sponsor_id, a.target_account_id): a for a in results.actions}
+    ranked = {
+        (a["sponsor_id"], a["target_account_id"]): a
+        for a in results.actions.select(["sponsor_id", "target_account_id", "score", "rank"]).to_pylist()
+    }
     sponsors = {
         int(c): (0.0 if gated else float(s))
         for c, s, gated in zip(
@@ -166,8 +169,8 @@ def score_asks(asks: Sequence[ReferralAsk], moment: int, inputs: Inputs, results
             ScoredAsk(
                 ask=ask,
                 moment=moment,
-                action_score=float(action.score) if action else 0.0,
-                action_rank=int(action.rank) if action else None,
+                action_score=float(action["score"]) if action else 0.0,
+                action_rank=int(action["rank"]) if action else None,
                 sponsor_score=sponsors.get(ask.sponsor_id, 0.0),
                 nps=nps[ask.sponsor_id][1] if ask.sponsor_id in nps else None,
                 days_since_touch=None if touched is None else round((moment - touched) / DAY, 2),
@@ -327,7 +330,7 @@ def replay(
         pairs = reduce_in_database(start, settings.strength)
         results = run_pipeline(inputs, datetime.fromtimestamp(start, tz=UTC), settings, pairs=pairs)
         scored.extend(score_asks(chosen, start, inputs, results))
-        run = Run(period, start, len(chosen), len(results.actions), round(time.perf_counter() - clock, 2))
+        run = Run(period, start, len(chosen), results.actions.num_rows, round(time.perf_counter() - clock, 2))
         runs.append(run)
         if on_run:
             on_run(run)

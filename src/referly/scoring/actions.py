@@ -18,7 +18,6 @@ suggested once, through its best sponsor.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
@@ -46,25 +45,28 @@ TIE_WORDS = {
 }
 
 
-@dataclass
-class Action:
-    rank: int
-    sponsor_id: int
-    sponsor_account_id: int
-    teammate_id: int
-    target_account_id: int
-    target_contact_id: int
-    score: float
-    channel: str
-    explanation: str
-    components: dict[str, Any] = field(default_factory=dict)
+ACTION_SCHEMA = pa.schema(
+    [
+        ("rank", pa.int64()),
+        ("sponsor_id", pa.int64()),
+        ("sponsor_account_id", pa.int64()),
+        ("teammate_id", pa.int64()),
+        ("target_account_id", pa.int64()),
+        ("target_contact_id", pa.int64()),
+        ("score", pa.float64()),
+        ("channel", pa.string()),
+        ("explanation", pa.string()),
+        ("components", pa.string()),  # JSON: the figures the score and the explanation come from
+    ]
+)
 
 
-def next_best_actions(con: duckdb.DuckDBPyConnection, factors: dict[str, float], per_sponsor: int) -> list[Action]:
-    """Every scorable (sponsor, target account) scored in DuckDB, the best chosen, and only those explained."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE candidates AS {_scored_sql(factors)}")
+def next_best_actions(con: duckdb.DuckDBPyConnection, factors: dict[str, float], per_sponsor: int) -> pa.Table:
+    """Every scorable (sponsor, target account) scored in DuckDB, the best chosen, and only those explained:
+    one row per action (``ACTION_SCHEMA``), best first."""
     order = con.sql(
-        "SELECT sponsor_id, target_account_id FROM candidates ORDER BY action_score DESC, sponsor_id, target_account_id"
+        f"SELECT sponsor_id, target_account_id FROM ({_scored_sql(factors, 'paths')}) "
+        "ORDER BY action_score DESC, sponsor_id, target_account_id"
     ).fetchnumpy()
     picked = choose(order["sponsor_id"], order["target_account_id"], per_sponsor)
     chosen = list(zip(order["sponsor_id"][picked].tolist(), order["target_account_id"][picked].tolist(), strict=True))
@@ -84,26 +86,15 @@ def next_best_actions(con: duckdb.DuckDBPyConnection, factors: dict[str, float],
             "ON p.sponsor_id = chosen.sponsor_id AND p.target_account_id = chosen.target_account_id)"
         )
     )
-    rows = con.sql(f"SELECT *, {_CHANNEL_SQL} AS channel, {_EXPLANATION_SQL} AS explanation FROM ({_details_sql()})")
-    columns = rows.order("rank").to_arrow_table().to_pydict()
+    components = ", ".join(f"{k} := round({k}, 4)" if k in _ROUNDED else f"{k} := {k}" for k in _KEYS)
+    actions = con.sql(
+        f"""SELECT rank, sponsor_id, sponsor_account_id, teammate_id, target_account_id, target_contact_id,
+                   round(action_score, 6) AS score, {_CHANNEL_SQL} AS channel, {_EXPLANATION_SQL} AS explanation,
+                   to_json(struct_pack({components}))::VARCHAR AS components
+            FROM ({_details_sql(factors)}) ORDER BY rank"""
+    ).to_arrow_table()
     con.unregister("chosen")
-    return [
-        Action(
-            rank=columns["rank"][i],
-            sponsor_id=columns["sponsor_id"][i],
-            sponsor_account_id=columns["sponsor_account_id"][i],
-            teammate_id=columns["teammate_id"][i],
-            target_account_id=columns["target_account_id"][i],
-            target_contact_id=columns["target_contact_id"][i],
-            score=round(float(columns["action_score"][i]), 6),
-            channel=columns["channel"][i],
-            explanation=columns["explanation"][i],
-            components={
-                k: (round(v, 4) if isinstance(v, float) else v) for k, v in ((k, columns[k][i]) for k in _KEYS)
-            },
-        )
-        for i in range(len(columns["rank"]))
-    ]
+    return actions.cast(ACTION_SCHEMA)
 
 
 def choose(sponsors: np.ndarray[Any, Any], targets: np.ndarray[Any, Any], per_sponsor: int) -> list[int]:
@@ -142,7 +133,8 @@ def _codes(ids: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return np.unique(ids, return_inverse=True)[1]
 
 
-def _scored_sql(factors: dict[str, float]) -> str:
+def _scored_sql(factors: dict[str, float], paths: str) -> str:
+    """Each scorable path of ``paths`` (a relation shaped as ``paths``) with its action score and its parts."""
     fit_floor, moment_floor = factors["fit_floor"], factors["moment_floor"]
     sponsor_band = SIZE_BANDS.format(e="sa.employees")
     target_band = SIZE_BANDS.format(e="ta.employees")
@@ -162,7 +154,7 @@ def _scored_sql(factors: dict[str, float]) -> str:
                       + {factors["same_size_band"]} * (({sponsor_band}) = ({target_band}))::INT)
                  * ({moment_floor} + {1 - moment_floor} * coalesce(m.moment_strength, 0))
                  * CASE WHEN e.account_id IS NULL THEN 1.0 ELSE {factors["early_deal"]} END AS action_score
-        FROM paths p JOIN fit f ON f.account_id = p.target_account_id
+        FROM {paths} p JOIN fit f ON f.account_id = p.target_account_id
         JOIN sponsor_scores s ON s.contact_id = p.sponsor_id AND NOT s.gated
         JOIN accounts sa ON sa.id = p.sponsor_account_id JOIN accounts ta ON ta.id = p.target_account_id
         LEFT JOIN moments m ON m.contact_id = p.sponsor_id
@@ -171,8 +163,13 @@ def _scored_sql(factors: dict[str, float]) -> str:
         """
 
 
-def _details_sql() -> str:
-    return """
+def _details_sql(factors: dict[str, float]) -> str:
+    scored = _scored_sql(
+        factors,
+        "(SELECT p.* FROM paths p JOIN chosen ch "
+        "ON ch.sponsor_id = p.sponsor_id AND ch.target_account_id = p.target_account_id)",
+    )
+    return f"""
         SELECT ch.rank, p.*, t.tie_kind, t.confidence, t.provenance, f.criteria_met,
                c.sponsor_score, c.moment_strength, c.same_industry, c.same_size, c.early_deal, c.action_score,
                m.moment, m.moment_days_left, m.moment_detail,
@@ -182,7 +179,7 @@ def _details_sql() -> str:
                concat_ws(' ', tc.first_name, tc.last_name) AS target_name, tc.title AS target_title,
                tm.name AS teammate_name
         FROM chosen ch
-        JOIN candidates c ON c.sponsor_id = ch.sponsor_id AND c.target_account_id = ch.target_account_id
+        JOIN ({scored}) c ON c.sponsor_id = ch.sponsor_id AND c.target_account_id = ch.target_account_id
         JOIN paths p ON p.sponsor_id = ch.sponsor_id AND p.target_account_id = ch.target_account_id
         JOIN fit f ON f.account_id = p.target_account_id
         JOIN chosen_ties t ON t.sponsor_id = p.sponsor_id AND t.target_contact_id = p.target_contact_id
@@ -193,6 +190,7 @@ def _details_sql() -> str:
         """
 
 
+_ROUNDED = ("sponsor_score", "path_strength", "tie", "confidence", "target_fit", "moment_strength")
 _KEYS = (
     "sponsor_score",
     "path_strength",

@@ -15,8 +15,6 @@ back as Parquet files, one per score table.
 
 from __future__ import annotations
 
-import json
-from dataclasses import fields
 from datetime import date
 from pathlib import Path
 
@@ -26,26 +24,11 @@ import pyarrow.parquet as pq
 
 from referly.crm.colleagues import FULL_OVERLAP_DAYS, MIN_OVERLAP_DAYS
 from referly.errors import InvalidInput, Unavailable
-from referly.scoring.actions import Action
 from referly.scoring.config import StrengthSettings
 from referly.scoring.context import Inputs
 from referly.scoring.pipeline import Results
 from referly.scoring.strength import PairState, reduction_sql
 
-ACTION_SCHEMA = pa.schema(
-    [
-        ("rank", pa.int64()),
-        ("sponsor_id", pa.int64()),
-        ("sponsor_account_id", pa.int64()),
-        ("teammate_id", pa.int64()),
-        ("target_account_id", pa.int64()),
-        ("target_contact_id", pa.int64()),
-        ("score", pa.float64()),
-        ("channel", pa.string()),
-        ("explanation", pa.string()),
-        ("components", pa.string()),
-    ]
-)
 TABLES = (
     "teammates",
     "accounts",
@@ -215,9 +198,7 @@ FROM best JOIN names ON names.name_rank = best.stint % 4294967296
 def write_results(results: Results, out: Path) -> dict[str, int]:
     """The run's score tables as Parquet files under ``out``; returns rows written per table."""
     out.mkdir(parents=True, exist_ok=True)
-    columns = {f.name: [getattr(a, f.name) for a in results.actions] for f in fields(Action)}
-    columns["components"] = [json.dumps(c, default=str) for c in columns["components"]]
-    actions = pa.table(columns, schema=ACTION_SCHEMA)
+    actions = results.actions
     tables = {
         "relationship_strength": results.strengths,
         "account_fit": results.fit,

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pyarrow as pa
 
-from referly.scoring.actions import Action, next_best_actions
+from referly.scoring.actions import next_best_actions
 from referly.scoring.config import ScoringSettings
 from referly.scoring.context import DAY, Inputs, engine
 from referly.scoring.gates import gate_reasons, recovery_accounts
@@ -27,7 +27,7 @@ class Results:
     strengths: pa.Table  # teammate_id, contact_id, strength, volume, reciprocity, depth, touches, first/last
     fit: pa.Table  # account_id, fit, tier, criteria (JSON)
     sponsors: pa.Table  # contact_id, account_id, score, gated, reasons, components (JSON), moment...
-    actions: list[Action]
+    actions: pa.Table  # rank, sponsor_id, ..., channel, explanation, components (JSON): ACTION_SCHEMA
     recovery: pa.Table  # account_id, detractors, contact_ids
     timings: dict[str, float] = field(default_factory=dict)
 

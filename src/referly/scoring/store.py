@@ -25,6 +25,17 @@ from referly.scoring.models import (
 from referly.scoring.pipeline import Results
 from referly.scoring.strength import SUMS, PairState, reduction_sql
 
+ACTION_COLUMNS = (
+    "rank",
+    "sponsor_id",
+    "sponsor_account_id",
+    "target_account_id",
+    "target_contact_id",
+    "score",
+    "channel",
+    "explanation",
+)
+
 
 def epoch_sql(column: str) -> str:
     """SQL for a timestamp column as whole epoch seconds, in this database's dialect."""
@@ -179,7 +190,7 @@ def save_results(results: Results, settings_hash: str, started_at: datetime) -> 
             "pairs": results.strengths.num_rows,
             "sponsors": results.sponsors.num_rows,
             "gated": sum(results.sponsors.column("gated").to_pylist()),
-            "actions": len(results.actions),
+            "actions": results.actions.num_rows,
             "recovery": results.recovery.num_rows,
         },
     )
@@ -226,24 +237,16 @@ def save_results(results: Results, settings_hash: str, started_at: datetime) -> 
         },
         stamped_at=started_at,
     )
-    NextBestAction.objects.bulk_create(
-        [
-            NextBestAction(
-                run=run,
-                rank=a.rank,
-                sponsor_id=a.sponsor_id,
-                sponsor_account_id=a.sponsor_account_id,
-                owner_id=a.teammate_id,
-                target_account_id=a.target_account_id,
-                target_contact_id=a.target_contact_id,
-                score=a.score,
-                channel=a.channel,
-                explanation=a.explanation,
-                components=a.components,
-            )
-            for a in results.actions
-        ],
-        batch_size=1_000,
+    a = results.actions
+    insert_rows(
+        NextBestAction,
+        {
+            "run_id": run.pk,
+            **{name: a.column(name).to_pylist() for name in ACTION_COLUMNS},
+            "owner_id": a.column("teammate_id").to_pylist(),
+            "components": a.column("components").to_pylist(),  # JSON text, stored as it is
+        },
+        stamped_at=started_at,
     )
     RecoveryItem.objects.bulk_create(
         [
