@@ -18,6 +18,7 @@ recompute. Strength then combines, per pair:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,14 +42,14 @@ def reduction_sql(
 ) -> str:
     """The reduction over ``source`` (a table or subquery with a, b, kind 1..5, ts in epoch seconds).
 
-    Written once, in DuckDB's SQL (``power``, ``CASE``, ``GROUP BY``), and rendered by sqlglot for the
+    Written once, in DuckDB's SQL (``exp``, ``CASE``, ``GROUP BY``), and rendered by sqlglot for the
     engine where the events are stored: SQLite (3.35+, math functions), PostgreSQL or Spark SQL.
     ``source`` is inserted as it is, after the rendering: it is already in that engine's dialect.
     """
     if dialect not in DIALECTS:
         raise ValueError(f"no reduction for the SQL dialect {dialect!r}")
     since_clause = f" AND ts >= {int(since)}" if since is not None else ""
-    half_life = float(half_life_days) * DAY
+    half_life = float(half_life_days) * DAY  # 2^(-age/h) as exp(-age · ln 2 / h): exp costs less than power
     sums = ",\n       ".join(
         f"COALESCE(SUM(CASE WHEN kind = {k} THEN w ELSE 0 END), 0.0) AS {name}" for k, name in enumerate(SUMS, 1)
     )
@@ -57,7 +58,7 @@ SELECT a, b,
        {sums},
        COUNT(*) AS touches, MIN(ts) AS first_ts, MAX(ts) AS last_ts
 FROM (SELECT a, b, kind, ts,
-             power(CAST(2 AS DOUBLE), CAST(ts - {int(as_of)} AS DOUBLE) / {half_life!r}) AS w
+             exp(CAST(ts - {int(as_of)} AS DOUBLE) * {math.log(2) / half_life!r}) AS w
       FROM {PLACEHOLDER} AS events WHERE ts < {int(as_of)}{since_clause}) AS touched
 GROUP BY a, b
 """
