@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from referly.crm.colleagues import Job, former_colleagues
 from referly.ingest.demo import DemoContext, generate, load, volumes_for
 from referly.ingest.demo.parquet import write_enterprise
-from referly.scoring.folder import connections_sql
+from referly.scoring.folder import connection_ties
 from referly.scoring.models import NextBestAction, RelationshipStrength, ScoreRun, SponsorScore
 
 UNTIL = date(2026, 11, 1)
@@ -114,16 +114,14 @@ def test_former_colleagues_in_sql_match_the_rule_in_python(rows: list[tuple[int,
             "ended_on": pa.array([j.ended_on for j in history], pa.date32()),
         }
     )
+    # Declared ties: client to prospect is kept (either way round), client to client and churned are not.
     connections = pa.table(
         {
-            name: pa.array([], kind)
-            for name, kind in [
-                ("from_contact_id", pa.int64()),
-                ("to_contact_id", pa.int64()),
-                ("kind", pa.string()),
-                ("confidence", pa.float64()),
-                ("provenance", pa.string()),
-            ]
+            "from_contact_id": pa.array([1, 6, 1, 9], pa.int64()),
+            "to_contact_id": pa.array([5, 2, 2, 5], pa.int64()),
+            "kind": ["declared", "board_seat", "declared", "declared"],
+            "confidence": [0.7, 0.6, 0.9, 0.9],
+            "provenance": ["Met at a conference", "Same board", "Same team", "Old friends"],
         }
     )
     con.register("employment", employment)
@@ -133,7 +131,17 @@ def test_former_colleagues_in_sql_match_the_rule_in_python(rows: list[tuple[int,
         "contacts", pa.table({"id": list(side), "account_id": [lifecycles.index(v) + 1 for v in side.values()]})
     )
     con.register("connections", connections)
-    found = {(f, t): c for f, t, _, c, _ in con.sql(connections_sql(today)).fetchall()}
+    ties = connection_ties(con, today).to_pylist()
+    declared = [t for t in ties if t["kind"] != "former_colleagues"]
+    assert sorted((t["from_id"], t["to_id"], t["kind"], t["provenance"]) for t in declared) == [
+        (1, 5, "declared", "Met at a conference"),
+        (6, 2, "board_seat", "Same board"),
+    ]
+    colleagues = [t for t in ties if t["kind"] == "former_colleagues"]
+    found = {(t["from_id"], t["to_id"]): t["confidence"] for t in colleagues}
+    for t in colleagues:
+        shared = {j.company_name for j in history if j.contact_id in (t["from_id"], t["to_id"])}
+        assert t["provenance"].removeprefix("Worked together at ") in shared
     assert found.keys() == expected.keys()
     for pair, confidence in expected.items():
         assert found[pair] == pytest.approx(confidence, abs=1e-4)

@@ -19,7 +19,9 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from referly.crm.colleagues import FULL_OVERLAP_DAYS, MIN_OVERLAP_DAYS
@@ -134,7 +136,7 @@ def _inputs(con: duckdb.DuckDBPyConnection, today: date) -> Inputs:
             f"SELECT account_id, contact_id::BIGINT AS contact_id, kind, {day.format(c='occurred_on')} AS day, "
             f"nps_score::BIGINT AS nps_score, detail, {day.format(c='resolved_on')} AS resolved_day FROM signals"
         ),
-        connections=table(connections_sql(today)),
+        connections=connection_ties(con, today),
         opportunities=table(
             "SELECT account_id::BIGINT AS account_id, stage FROM opportunities "
             "WHERE stage NOT IN ('won', 'lost') AND account_id IS NOT NULL"
@@ -150,48 +152,86 @@ def _inputs(con: duckdb.DuckDBPyConnection, today: date) -> Inputs:
     )
 
 
-def connections_sql(today: date) -> str:
+def connection_ties(con: duckdb.DuckDBPyConnection, today: date) -> pa.Table:
     """The ties a warm path can take (one end at a client account, the other at a prospect): declared ones,
     and former colleagues derived from the employment histories (client-side jobs against prospect-side jobs,
-    which is about a third of the pairs the histories hold)."""
+    which is about a third of the pairs the histories hold). Kind and provenance are dictionary-encoded:
+    millions of former colleagues share one kind and a few thousand company names."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE sides AS {_SIDES_SQL}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE stints AS {_stints_sql(today)}")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE company_names AS SELECT company_name, "
+        "row_number() OVER (ORDER BY company_name) AS name_rank FROM (SELECT DISTINCT company_name FROM stints)"
+    )
+    names = con.sql(
+        "SELECT left('Worked together at ' || company_name, 255) AS provenance FROM company_names ORDER BY name_rank"
+    ).to_arrow_table()
+    colleagues = con.sql(_colleagues_sql()).to_arrow_table()
+    declared = con.sql(
+        """SELECT from_contact_id::BIGINT AS from_id, to_contact_id::BIGINT AS to_id, kind,
+                  confidence::DOUBLE AS confidence, provenance
+           FROM connections JOIN sides f ON f.id = from_contact_id JOIN sides o ON o.id = to_contact_id
+           WHERE to_contact_id IS NOT NULL AND kind <> 'former_colleagues' AND f.client <> o.client"""
+    ).to_arrow_table()
+    text = pa.dictionary(pa.int32(), pa.string())
+    former = pa.table(
+        {
+            "from_id": colleagues.column("from_id"),
+            "to_id": colleagues.column("to_id"),
+            "kind": pa.DictionaryArray.from_arrays(
+                pa.array(np.zeros(colleagues.num_rows, dtype=np.int32)), pa.array(["former_colleagues"])
+            ),
+            "confidence": colleagues.column("confidence"),
+            "provenance": pa.DictionaryArray.from_arrays(
+                pc.subtract(colleagues.column("name_rank"), 1).cast(pa.int32()).combine_chunks(),
+                names.column("provenance").combine_chunks(),
+            ),
+        }
+    )
+    declared = declared.cast(pa.schema([(f.name, text if f.type == pa.string() else f.type) for f in declared.schema]))
+    return pa.concat_tables([declared, former])
+
+
+_SIDES_SQL = """
+SELECT c.id, a.lifecycle = 'client' AS client FROM contacts c JOIN accounts a ON a.id = c.account_id
+WHERE a.lifecycle IN ('client', 'prospect')
+"""
+
+
+def _stints_sql(today: date) -> str:
+    """Jobs in days since 1970, only those long enough to share the minimum overlap."""
+    return f"""
+SELECT contact_id, sides.client, company_key, coalesce(company_name, '') AS company_name,
+       (started_on - DATE '1970-01-01')::INTEGER AS s,
+       (coalesce(ended_on, DATE '{today.isoformat()}') - DATE '1970-01-01')::INTEGER AS e,
+       ended_on IS NULL AS current
+FROM employment JOIN sides ON sides.id = employment.contact_id
+WHERE company_key IS NOT NULL AND company_key <> '' AND started_on IS NOT NULL
+  AND coalesce(ended_on, DATE '{today.isoformat()}') - started_on >= {MIN_OVERLAP_DAYS}
+"""
+
+
+def _colleagues_sql() -> str:
+    """Per (client-side, prospect-side) pair: the confidence of their best shared stint and its company's rank.
+
+    The overlap >= the minimum is written as two join conditions so that the range join applies it; a
+    pair's best stint is one number: the longest overlap, then the name last in alphabetical order."""
     span = FULL_OVERLAP_DAYS - MIN_OVERLAP_DAYS
     return f"""
-WITH side AS (
-    SELECT c.id, a.lifecycle = 'client' AS client FROM contacts c JOIN accounts a ON a.id = c.account_id
-    WHERE a.lifecycle IN ('client', 'prospect')
-),
-stints AS (  -- in days since 1970, and only stints long enough to share the minimum overlap
-    SELECT contact_id, side.client, company_key, coalesce(company_name, '') AS company_name,
-           (started_on - DATE '1970-01-01')::INTEGER AS s,
-           (coalesce(ended_on, DATE '{today.isoformat()}') - DATE '1970-01-01')::INTEGER AS e,
-           ended_on IS NULL AS current
-    FROM employment JOIN side ON side.id = employment.contact_id
-    WHERE company_key IS NOT NULL AND company_key <> '' AND started_on IS NOT NULL
-      AND coalesce(ended_on, DATE '{today.isoformat()}') - started_on >= {MIN_OVERLAP_DAYS}
-),
-names AS (  -- company names by alphabetical rank, so that a pair's best stint is one number
-    SELECT company_name, row_number() OVER (ORDER BY company_name) AS name_rank
-    FROM (SELECT DISTINCT company_name FROM stints)
-),
-jobs AS (SELECT stints.*, names.name_rank FROM stints JOIN names USING (company_name)),
-best AS (  -- overlap >= the minimum, written as two join conditions so that the range join applies it;
-           -- the longest overlap wins, then the name last in alphabetical order
-    SELECT a.contact_id AS sponsor_side, b.contact_id AS target_side,
+WITH jobs AS (SELECT stints.*, n.name_rank FROM stints JOIN company_names n USING (company_name)),
+best AS (
+    SELECT a.contact_id AS from_id, b.contact_id AS to_id,
            max((least(a.e, b.e) - greatest(a.s, b.s))::BIGINT * 4294967296 + a.name_rank) AS stint
     FROM (SELECT * FROM jobs WHERE client) a JOIN (SELECT * FROM jobs WHERE NOT client) b
       ON a.company_key = b.company_key AND a.s + {MIN_OVERLAP_DAYS} <= b.e AND b.s + {MIN_OVERLAP_DAYS} <= a.e
     WHERE NOT (a.current AND b.current)
-    GROUP BY sponsor_side, target_side
+    GROUP BY from_id, to_id
 )
-SELECT from_contact_id::BIGINT AS from_id, to_contact_id::BIGINT AS to_id, kind, confidence::DOUBLE AS confidence,
-       provenance
-FROM connections JOIN side f ON f.id = from_contact_id JOIN side o ON o.id = to_contact_id
-WHERE to_contact_id IS NOT NULL AND kind <> 'former_colleagues' AND f.client <> o.client
-UNION ALL
-SELECT sponsor_side, target_side, 'former_colleagues',
-       round(0.3 + 0.5 * (least(stint // 4294967296, {FULL_OVERLAP_DAYS}) - {MIN_OVERLAP_DAYS}) / {span}, 4),
-       left('Worked together at ' || names.company_name, 255)
-FROM best JOIN names ON names.name_rank = best.stint % 4294967296
+SELECT from_id::BIGINT AS from_id, to_id::BIGINT AS to_id,
+       round(0.3 + 0.5 * (least(stint // 4294967296, {FULL_OVERLAP_DAYS}) - {MIN_OVERLAP_DAYS}) / {span}, 4)
+           AS confidence,
+       stint % 4294967296 AS name_rank
+FROM best
 """
 
 
