@@ -316,7 +316,7 @@ def test_paths_into_one_account_combine_and_the_strongest_names_the_contact(
         ),
     )
     (path,) = warm_paths(con, 0.01).to_pylist()
-    assert (path["sponsor_id"], path["target_account_id"], path["teammate_id"], path["paths"]) == (sponsor, 200, 7, 2)
+    assert (path["sponsor_id"], path["target_account_id"], path["paths"]) == (sponsor, 200, 2)
     assert path["path_strength"] == pytest.approx(1 - (1 - 0.9 * confidences[0]) * (1 - 0.9 * confidences[1]))
     assert path["target_contact_id"] == base + named
     con.register("chosen", pa.table({"sponsor_id": [sponsor], "target_contact_id": [base + named]}))

@@ -156,7 +156,7 @@ def _scored_sql(factors: dict[str, float], paths: str) -> str:
                  * CASE WHEN e.account_id IS NULL THEN 1.0 ELSE {factors["early_deal"]} END AS action_score
         FROM {paths} p JOIN fit f ON f.account_id = p.target_account_id
         JOIN sponsor_scores s ON s.contact_id = p.sponsor_id AND NOT s.gated
-        JOIN accounts sa ON sa.id = p.sponsor_account_id JOIN accounts ta ON ta.id = p.target_account_id
+        JOIN accounts sa ON sa.id = s.account_id JOIN accounts ta ON ta.id = p.target_account_id
         LEFT JOIN moments m ON m.contact_id = p.sponsor_id
         LEFT JOIN early e ON e.account_id = p.target_account_id
         WHERE p.target_account_id NOT IN (SELECT account_id FROM blocked)
@@ -170,7 +170,8 @@ def _details_sql(factors: dict[str, float]) -> str:
         "ON ch.sponsor_id = p.sponsor_id AND ch.target_account_id = p.target_account_id)",
     )
     return f"""
-        SELECT ch.rank, p.*, t.tie_kind, t.confidence, t.provenance, f.criteria_met,
+        SELECT ch.rank, p.*, s.account_id AS sponsor_account_id, s.teammate_id, s.tie,
+               t.tie_kind, t.confidence, t.provenance, f.criteria_met,
                c.sponsor_score, c.moment_strength, c.same_industry, c.same_size, c.early_deal, c.action_score,
                m.moment, m.moment_days_left, m.moment_detail,
                f.fit AS target_fit, f.tier AS target_tier,
@@ -183,9 +184,10 @@ def _details_sql(factors: dict[str, float]) -> str:
         JOIN paths p ON p.sponsor_id = ch.sponsor_id AND p.target_account_id = ch.target_account_id
         JOIN fit f ON f.account_id = p.target_account_id
         JOIN chosen_ties t ON t.sponsor_id = p.sponsor_id AND t.target_contact_id = p.target_contact_id
-        JOIN contacts sc ON sc.id = p.sponsor_id JOIN accounts sa ON sa.id = p.sponsor_account_id
+        JOIN sponsor_scores s ON s.contact_id = p.sponsor_id
+        JOIN contacts sc ON sc.id = p.sponsor_id JOIN accounts sa ON sa.id = s.account_id
         JOIN contacts tc ON tc.id = p.target_contact_id JOIN accounts ta ON ta.id = p.target_account_id
-        JOIN teammates tm ON tm.id = p.teammate_id
+        JOIN teammates tm ON tm.id = s.teammate_id
         LEFT JOIN moments m ON m.contact_id = p.sponsor_id
         """
 

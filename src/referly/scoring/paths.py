@@ -37,7 +37,8 @@ def _best_key(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
 
 
 def warm_paths(con: duckdb.DuckDBPyConnection, min_path: float) -> pa.Table:
-    """Per (sponsor, target account): the combined path strength and the strongest path's target contact.
+    """Per (sponsor, target account): the combined path strength, the number of paths and the strongest
+    path's target contact (the first edge, the sponsor's best-placed teammate, is the sponsor's own).
 
     Needs ``strengths`` (a, b, strength), ``pool`` (id, account_id: the possible sponsors), ``contacts``,
     ``accounts`` and ``connections`` registered. ``path_ties`` gives each chosen path's tie.
@@ -46,8 +47,7 @@ def warm_paths(con: duckdb.DuckDBPyConnection, min_path: float) -> pa.Table:
     return con.sql(
         f"""
         WITH best_tie AS (
-            SELECT b AS sponsor_id, arg_max(a, (strength, -a)) AS teammate_id, max(strength) AS tie
-            FROM strengths GROUP BY b
+            SELECT b AS sponsor_id, max(strength) AS tie FROM strengths GROUP BY b
         ),
         targets AS (
             SELECT c.id, c.account_id FROM contacts c JOIN accounts a ON a.id = c.account_id
@@ -62,16 +62,13 @@ def warm_paths(con: duckdb.DuckDBPyConnection, min_path: float) -> pa.Table:
             FROM connections e JOIN pool ON pool.id = e.to_id JOIN targets tc ON tc.id = e.from_id
         ),
         hops AS (
-            SELECT t.*, bt.teammate_id, bt.tie, bt.tie * t.confidence AS p
+            SELECT t.*, bt.tie * t.confidence AS p
             FROM ties t JOIN best_tie bt ON bt.sponsor_id = t.sponsor_id
             WHERE t.target_account_id <> t.sponsor_account_id
         )
-        SELECT sponsor_id, target_account_id, sponsor_account_id, teammate_id, tie, path_strength, paths,
-               {contact} AS target_contact_id
+        SELECT sponsor_id, target_account_id, path_strength, paths, {contact} AS target_contact_id
         FROM (
             SELECT sponsor_id, target_account_id,
-                   any_value(sponsor_account_id) AS sponsor_account_id,
-                   any_value(teammate_id) AS teammate_id, any_value(tie) AS tie,
                    1 - product(1 - p) AS path_strength, count(*) AS paths, max({best}) AS best
             FROM hops
             GROUP BY sponsor_id, target_account_id

@@ -98,7 +98,7 @@ def run_pipeline(
     con.register("parts", pa.table({"score": np.round(scores, 2), **{n: components[n] for n in (*COMPONENTS, "risk")}}))
     explained = ", ".join(f"{name} := round(parts.{name}, 4)" for name in (*COMPONENTS, "risk"))
     sponsors = con.sql(
-        f"""SELECT f.contact_id, f.account_id, f.teammate_id, parts.score, g.contact_id IS NOT NULL AS gated,
+        f"""SELECT f.contact_id, f.account_id, f.teammate_id, f.tie, parts.score, g.contact_id IS NOT NULL AS gated,
                   coalesce(g.reasons, []::VARCHAR[]) AS reasons,
                   to_json(struct_pack({explained}))::VARCHAR AS components, f.success_detail
            FROM features f POSITIONAL JOIN parts LEFT JOIN gated g ON g.contact_id = f.contact_id
