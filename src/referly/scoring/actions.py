@@ -79,13 +79,12 @@ def next_best_actions(con: duckdb.DuckDBPyConnection, factors: dict[str, float],
         schema=pa.schema([("rank", pa.int64()), ("sponsor_id", pa.int64()), ("target_account_id", pa.int64())]),
     )
     con.register("chosen", pairs)
+    # The chosen paths first, as a table of their own: every later join starts from these few rows.
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE chosen_ties AS "
-        + path_ties_sql(
-            "(SELECT p.sponsor_id, p.target_contact_id FROM chosen JOIN paths p "
-            "ON p.sponsor_id = chosen.sponsor_id AND p.target_account_id = chosen.target_account_id)"
-        )
+        "CREATE OR REPLACE TEMP TABLE chosen_paths AS SELECT ch.rank, p.* FROM chosen ch JOIN paths p "
+        "ON p.sponsor_id = ch.sponsor_id AND p.target_account_id = ch.target_account_id"
     )
+    con.execute("CREATE OR REPLACE TEMP TABLE chosen_ties AS " + path_ties_sql("chosen_paths"))
     components = ", ".join(f"{k} := round({k}, 4)" if k in _ROUNDED else f"{k} := {k}" for k in _KEYS)
     actions = con.sql(
         f"""SELECT rank, sponsor_id, sponsor_account_id, teammate_id, target_account_id, target_contact_id,
@@ -164,13 +163,9 @@ def _scored_sql(factors: dict[str, float], paths: str) -> str:
 
 
 def _details_sql(factors: dict[str, float]) -> str:
-    scored = _scored_sql(
-        factors,
-        "(SELECT p.* FROM paths p JOIN chosen ch "
-        "ON ch.sponsor_id = p.sponsor_id AND ch.target_account_id = p.target_account_id)",
-    )
+    scored = _scored_sql(factors, "chosen_paths")
     return f"""
-        SELECT ch.rank, p.*, s.account_id AS sponsor_account_id, s.teammate_id, s.tie,
+        SELECT p.*, s.account_id AS sponsor_account_id, s.teammate_id, s.tie,
                t.tie_kind, t.confidence, t.provenance, f.criteria_met,
                c.sponsor_score, c.moment_strength, c.same_industry, c.same_size, c.early_deal, c.action_score,
                m.moment, m.moment_days_left, m.moment_detail,
@@ -179,9 +174,8 @@ def _details_sql(factors: dict[str, float]) -> str:
                concat_ws(' ', sc.first_name, sc.last_name) AS sponsor_name, sc.title AS sponsor_title,
                concat_ws(' ', tc.first_name, tc.last_name) AS target_name, tc.title AS target_title,
                tm.name AS teammate_name
-        FROM chosen ch
-        JOIN ({scored}) c ON c.sponsor_id = ch.sponsor_id AND c.target_account_id = ch.target_account_id
-        JOIN paths p ON p.sponsor_id = ch.sponsor_id AND p.target_account_id = ch.target_account_id
+        FROM chosen_paths p
+        JOIN ({scored}) c ON c.sponsor_id = p.sponsor_id AND c.target_account_id = p.target_account_id
         JOIN fit f ON f.account_id = p.target_account_id
         JOIN chosen_ties t ON t.sponsor_id = p.sponsor_id AND t.target_contact_id = p.target_contact_id
         JOIN sponsor_scores s ON s.contact_id = p.sponsor_id
