@@ -24,6 +24,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from referly.scoring.context import sql_text
 from referly.scoring.paths import path_ties_sql
 
 SIZE_BANDS = "CASE WHEN {e} < 50 THEN 0 WHEN {e} < 250 THEN 1 WHEN {e} < 1000 THEN 2 WHEN {e} < 5000 THEN 3 ELSE 4 END"
@@ -68,17 +69,15 @@ def next_best_actions(con: duckdb.DuckDBPyConnection, factors: dict[str, float],
         f"SELECT sponsor_id, target_account_id FROM ({_scored_sql(factors, 'paths')}) "
         "ORDER BY action_score DESC, sponsor_id, target_account_id"
     ).fetchnumpy()
-    picked = choose(order["sponsor_id"], order["target_account_id"], per_sponsor)
-    chosen = list(zip(order["sponsor_id"][picked].tolist(), order["target_account_id"][picked].tolist(), strict=True))
-    pairs = pa.table(
+    picked = np.asarray(choose(order["sponsor_id"], order["target_account_id"], per_sponsor), dtype=np.int64)
+    chosen = pa.table(
         {
-            "rank": range(1, len(chosen) + 1),
-            "sponsor_id": [s for s, _ in chosen],
-            "target_account_id": [t for _, t in chosen],
-        },
-        schema=pa.schema([("rank", pa.int64()), ("sponsor_id", pa.int64()), ("target_account_id", pa.int64())]),
+            "rank": np.arange(1, len(picked) + 1, dtype=np.int64),
+            "sponsor_id": np.asarray(order["sponsor_id"], dtype=np.int64)[picked],
+            "target_account_id": np.asarray(order["target_account_id"], dtype=np.int64)[picked],
+        }
     )
-    con.register("chosen", pairs)
+    con.register("chosen", chosen)
     # The chosen paths first, as a table of their own: every later join starts from these few rows.
     con.execute(
         "CREATE OR REPLACE TEMP TABLE chosen_paths AS SELECT ch.rank, p.* FROM chosen ch JOIN paths p "
@@ -207,12 +206,8 @@ _KEYS = (
 
 def _words(column: str, words: dict[str, str]) -> str:
     """SQL naming ``column``'s value in words (the value itself when it has none)."""
-    cases = " ".join(f"WHEN {_text(k)} THEN {_text(v)}" for k, v in words.items())
+    cases = " ".join(f"WHEN {sql_text(k)} THEN {sql_text(v)}" for k, v in words.items())
     return f"CASE {column} {cases} ELSE {column} END"
-
-
-def _text(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 # The channel: LinkedIn (a forwardable note) for declared and board ties; a call when our tie is close; else e-mail.

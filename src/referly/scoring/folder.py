@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 from referly.crm.colleagues import FULL_OVERLAP_DAYS, MIN_OVERLAP_DAYS
 from referly.errors import InvalidInput, Unavailable
 from referly.scoring.config import StrengthSettings
-from referly.scoring.context import Inputs
+from referly.scoring.context import Inputs, sql_text
 from referly.scoring.pipeline import Results
 from referly.scoring.strength import PairState, reduction_sql
 
@@ -46,7 +46,7 @@ TABLES = (
 
 def events_source(files: list[str]) -> str:
     """The event files as the reduction reads them: (a = teammate, b = contact, kind, ts in epoch seconds)."""
-    listed = ", ".join(f"'{_quoted(f)}'" for f in files)
+    listed = ", ".join(sql_text(f) for f in files)
     return (
         "(SELECT teammate_id::BIGINT AS a, contact_id::BIGINT AS b, kind::TINYINT AS kind, "
         f"epoch_ms(occurred_at) // 1000 AS ts FROM read_parquet([{listed}]))"
@@ -94,7 +94,7 @@ def folder_inputs(folder: Path, today: date) -> Inputs:
     con = duckdb.connect()
     try:
         for name in TABLES:
-            con.sql(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{_quoted(folder / f'{name}.parquet')}')")
+            con.sql(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({sql_text(folder / f'{name}.parquet')})")
         return _inputs(con, today)
     except duckdb.Error as exc:
         raise InvalidInput(f"{folder}: a table lacks a column the scoring needs ({exc})") from None
@@ -249,7 +249,3 @@ def write_results(results: Results, out: Path) -> dict[str, int]:
     for name, table in tables.items():
         pq.write_table(table, out / f"{name}.parquet")
     return {name: table.num_rows for name, table in tables.items()}
-
-
-def _quoted(path: Path | str) -> str:
-    return str(path).replace("'", "''")

@@ -14,6 +14,7 @@ import duckdb
 import pyarrow as pa
 
 from referly.scoring.config import Criterion, IcpSettings
+from referly.scoring.context import sql_text
 
 
 def meets(criterion: Criterion, value: Any) -> bool | None:
@@ -36,14 +37,10 @@ def meets(criterion: Criterion, value: Any) -> bool | None:
     return None
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _value_sql(field: str, columns: list[str]) -> tuple[str, str]:
     """The criterion's value as it is shown (SQL) and as text (SQL, NULL when missing or empty)."""
     if field.startswith("custom."):
-        path = _literal('$."' + field.removeprefix("custom.").replace('"', '\\"') + '"')
+        path = sql_text('$."' + field.removeprefix("custom.").replace('"', '\\"') + '"')
         shown = f"json_extract(NULLIF(custom, ''), {path})"
         return shown, f"NULLIF(json_extract_string(NULLIF(custom, ''), {path}), '')"
     if field not in columns or field == "custom":
@@ -54,7 +51,7 @@ def _value_sql(field: str, columns: list[str]) -> tuple[str, str]:
 
 def _met_sql(criterion: Criterion, text: str) -> str:
     if criterion.any_of:
-        options = ", ".join(_literal(v.lower()) for v in criterion.any_of)
+        options = ", ".join(sql_text(v.lower()) for v in criterion.any_of)
         return f"(lower({text}) IN ({options}))"
     if criterion.between is not None:
         low, high = criterion.between
@@ -75,9 +72,9 @@ def icp_fit(con: duckdb.DuckDBPyConnection, settings: IcpSettings) -> pa.Table:
     points = " + ".join(
         f"CASE WHEN m{i} THEN {float(c.weight)!r} ELSE 0.0 END" for i, c in enumerate(settings.criteria)
     )
-    names = ", ".join(f"CASE WHEN m{i} THEN {_literal(c.name)} END" for i, c in enumerate(settings.criteria))
+    names = ", ".join(f"CASE WHEN m{i} THEN {sql_text(c.name)} END" for i, c in enumerate(settings.criteria))
     objects = ", ".join(
-        f"json_object('name', {_literal(c.name)}, 'met', m{i}, 'value', v{i}, 'weight', {float(c.weight)!r})"
+        f"json_object('name', {sql_text(c.name)}, 'met', m{i}, 'value', v{i}, 'weight', {float(c.weight)!r})"
         for i, c in enumerate(settings.criteria)
     )
     selected = "".join(f", {m} AS m{i}, {v} AS v{i}" for i, (m, v) in enumerate(zip(met, shown, strict=True)))

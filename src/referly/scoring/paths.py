@@ -19,7 +19,7 @@ import pyarrow as pa
 def _best_key(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
     """SQL for the strongest path of a group as one number (its strength, then the lowest contact id), and
     for the contact id read back from it: a BIGINT where the ids leave room for the strength to 1e-9 or
-    finer (a billion contacts), else a HUGEINT with the strength to 1e-12."""
+    finer (ids below 2**33), else a HUGEINT with the strength to 1e-12."""
     top = con.execute("SELECT coalesce(max(id), 0) FROM contacts").fetchall()[0][0]
     id_bits = max(1, int(top).bit_length())
     digits = len(str(2 ** (63 - id_bits) - 1)) - 1  # 10**digits < 2**(63 - id_bits): p * 10**digits fits
@@ -41,7 +41,7 @@ def warm_paths(con: duckdb.DuckDBPyConnection, min_path: float) -> pa.Table:
     path's target contact (the first edge, the sponsor's best-placed teammate, is the sponsor's own).
 
     Needs ``strengths`` (a, b, strength), ``pool`` (id, account_id: the possible sponsors), ``contacts``,
-    ``accounts`` and ``connections`` registered. ``path_ties`` gives each chosen path's tie.
+    ``accounts`` and ``connections`` registered. ``path_ties_sql`` gives each chosen path's tie.
     """
     best, contact = _best_key(con)
     return con.sql(

@@ -115,7 +115,7 @@ def _lookup(features: pa.Table, name: str, values: dict[str, float], otherwise: 
 
 def sponsor_components(features: pa.Table) -> dict[str, np.ndarray[Any, np.dtype[np.float64]]]:
     last, previous, account = (_column(features, n) for n in ("last_nps", "previous_nps", "avg_nps"))
-    trend = np.where(np.isnan(previous), 0.0, 0.1 * np.sign(last - np.where(np.isnan(previous), last, previous)))
+    trend = 0.1 * np.sign(np.nan_to_num(last - previous))  # 0 without a previous answer
     satisfaction = np.where(
         ~np.isnan(last),
         np.clip(_nps_value(last) + trend, 0.0, 1.0),

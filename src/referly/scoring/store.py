@@ -25,17 +25,6 @@ from referly.scoring.models import (
 from referly.scoring.pipeline import Results
 from referly.scoring.strength import SUMS, PairState, reduction_sql
 
-ACTION_COLUMNS = (
-    "rank",
-    "sponsor_id",
-    "sponsor_account_id",
-    "target_account_id",
-    "target_contact_id",
-    "score",
-    "channel",
-    "explanation",
-)
-
 
 def epoch_sql(column: str) -> str:
     """SQL for a timestamp column as whole epoch seconds, in this database's dialect."""
@@ -242,9 +231,8 @@ def save_results(results: Results, settings_hash: str, started_at: datetime) -> 
         NextBestAction,
         {
             "run_id": run.pk,
-            **{name: a.column(name).to_pylist() for name in ACTION_COLUMNS},
-            "owner_id": a.column("teammate_id").to_pylist(),
-            "components": a.column("components").to_pylist(),  # JSON text, stored as it is
+            # teammate_id is the action's owner; components are JSON text, stored as they are
+            **{("owner_id" if n == "teammate_id" else n): a.column(n).to_pylist() for n in a.column_names},
         },
         stamped_at=started_at,
     )
