@@ -21,6 +21,11 @@ from referly.errors import Unavailable
 SUPPORTED_SCHEMES = ("postgresql", "postgres", "sqlite")
 
 
+# The web app keeps each thread's connection between requests (SQLite keeps its page cache warm, PostgreSQL
+# skips a connection per request), and checks it is alive before reusing it.
+KEPT_CONNECTIONS: dict[str, Any] = {"conn_max_age": 300, "conn_health_checks": True}
+
+
 def database_settings() -> dict[str, Any]:
     """Django's DATABASES['default'] from REFERLY_DATABASE_URL, or the SQLite file REFERLY_DB."""
     url = config.DATABASE_URL.value().strip()
@@ -33,7 +38,7 @@ def database_settings() -> dict[str, Any]:
             detail="leave it empty to use the SQLite file referly.db",
         )
     try:
-        parsed: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
+        parsed: dict[str, Any] = dict(dj_database_url.parse(url, **KEPT_CONNECTIONS))
     except Exception as exc:  # the parser raises several types for malformed URLs
         raise Unavailable(f"REFERLY_DATABASE_URL is not a valid database URL: {exc}") from None
     if parsed["ENGINE"].endswith("sqlite3"):
@@ -47,6 +52,8 @@ def database_settings() -> dict[str, Any]:
 
 def sqlite_settings(path: Path) -> dict[str, Any]:
     return {
+        "CONN_MAX_AGE": KEPT_CONNECTIONS["conn_max_age"],
+        "CONN_HEALTH_CHECKS": KEPT_CONNECTIONS["conn_health_checks"],
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": str(path.expanduser().resolve()),
         "OPTIONS": {

@@ -16,9 +16,6 @@ django_stubs_ext.monkeypatch()  # lets admin and querysets take type parameters 
 BASE_DIR = Path(__file__).resolve().parent
 
 DATABASES: dict[str, dict[str, Any]] = {"default": database_settings()}
-# The web app keeps each thread's connection between requests (SQLite keeps its page cache warm, PostgreSQL
-# skips a connection per request), and checks it is alive before reusing it.
-DATABASES["default"].update(CONN_MAX_AGE=300, CONN_HEALTH_CHECKS=True)
 
 
 def _secret_key() -> str:
@@ -134,7 +131,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
-# A bulk push of 5,000 signals or interactions is a few MB of JSON (Django's default stops at 2.5 MB);
+# A bulk push (5,000 signals or 10,000 interactions) is a few MB of JSON (Django's default stops at 2.5 MB);
 # uploaded files are not counted here (they spill to a temporary file past 2.5 MB).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
 

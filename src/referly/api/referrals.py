@@ -202,7 +202,8 @@ def create_referral(
 
 
 def _create_explicit(who: Actor, body: ReferralIn, now: datetime) -> Referral:
-    owner = services.teammate_by_email(body.owner) or who.teammate()
+    me = who.teammate()
+    owner = services.teammate_by_email(body.owner) or me
     if owner is None:
         raise InvalidInput("owner: you are not a teammate; name the owner by e-mail")
     require_act_for(who, owner.pk, "a referral owned by " + owner.name)
@@ -214,7 +215,7 @@ def _create_explicit(who: Actor, body: ReferralIn, now: datetime) -> Referral:
         body.target_title,
         owner,
         now=now,
-        actor=who.teammate(),
+        actor=me,
         channel=body.channel,
         lang=body.lang,
     )

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from referly.terminal import console, database_option, err_console, write_or_echo
-
-if TYPE_CHECKING:
-    pass
 
 FORMATS = ["md", "json", "html", "pdf"]
 

@@ -49,7 +49,8 @@ def settings_view(
         if Path(file).exists():  # not yet created: the first save creates it
             scoring_error = scoring_error or str(exc)
     if scoring_text is None:
-        scoring_text = Path(file).read_text(encoding="utf-8", errors="replace") if file and Path(file).is_file() else ""
+        is_file = bool(file) and Path(file).is_file()
+        scoring_text = Path(file).read_text(encoding="utf-8", errors="replace") if is_file else ""
     users = list(User.objects.select_related("member").order_by("username"))
     tokens = list(ApiToken.objects.filter(revoked_at__isnull=True).select_related("user").order_by("user__username"))
     return render(
@@ -58,7 +59,7 @@ def settings_view(
         {
             "section": "settings",
             "scoring": scoring,
-            "scoring_file": config.SCORING.value() or "",
+            "scoring_file": file or "",
             "scoring_variable": config.SCORING.name,
             "templates_variable": config.TEMPLATES.name,
             "templates": templates(),
