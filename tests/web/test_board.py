@@ -110,3 +110,21 @@ def test_one_stage_lists_every_card_of_that_stage(client: Client, company: Compa
     assert page.status_code == 200 and 'id="stage-declined"' in html and 'id="stage-won"' not in html
     declined = Referral.objects.filter(stage="declined").count()
     assert declined > 0 and html.count('class="card referral-card"') == declined
+
+
+def test_each_column_keeps_its_newest_cards_up_to_its_size(company: Company) -> None:
+    from datetime import timedelta
+
+    from referly.web.views.referrals import CLOSED_COLUMN_SIZE, COLUMN_SIZE, newest_per_stage
+
+    picked = list(Referral.objects.order_by("pk")[: COLUMN_SIZE + 2 + CLOSED_COLUMN_SIZE + 2])
+    assert len(picked) == COLUMN_SIZE + CLOSED_COLUMN_SIZE + 4, "the demo has enough referrals to fill two columns"
+    start = timezone.now() - timedelta(days=100)
+    for day, referral in enumerate(picked):
+        stage = "identified" if day < COLUMN_SIZE + 2 else "won"
+        Referral.objects.filter(pk=referral.pk).update(stage=stage, created_at=start + timedelta(days=day))
+    columns = newest_per_stage(Referral.objects.filter(pk__in=[r.pk for r in picked]))
+    open_ids = [r.pk for r in picked[: COLUMN_SIZE + 2]]
+    closed_ids = [r.pk for r in picked[COLUMN_SIZE + 2 :]]
+    assert [r.pk for r in columns["identified"]] == open_ids[::-1][:COLUMN_SIZE], "newest first, 12 of 14"
+    assert [r.pk for r in columns["won"]] == closed_ids[::-1][:CLOSED_COLUMN_SIZE], "newest first, 5 of 7"
