@@ -56,7 +56,7 @@ def _register() -> None:
     main.add_command(score)
     main.add_command(actions)
     from referly.crm.privacy_commands import export_person, forget
-    from referly.outreach.commands import script
+    from referly.referrals.script_commands import script
 
     main.add_command(forget)
     main.add_command(export_person)

@@ -1,27 +1,42 @@
 """One error hierarchy with a meaning a user understands.
 
-Every edge renders it its own way: the CLI prints the message and exits with ``exit_code``,
-the API answers JSON with ``http_status``, the web shows a page. Anything that is not a
-``ReferlyError`` is a bug and may show a traceback; these never do.
+Every edge renders it its own way: the CLI prints the sentence and exits with ``exit_code``, the API
+answers ``{"error", "code", "field", "detail"}`` with ``http_status``, the web shows the sentence next
+to the form field named by ``field``. ``code`` is stable: a program (or a page) branches on it, never
+on the words, which may be reworded or translated. Anything that is not a ``ReferlyError`` is a bug
+and may show a traceback; these never do.
 """
 
 from __future__ import annotations
 
 
 class ReferlyError(Exception):
-    """An expected failure, worded for the person who caused or can fix it."""
+    """An expected failure, worded for the person who caused or can fix it.
+
+    ``field`` names the input it concerns (a form field, an option, a column) when there is one;
+    ``code`` defaults to the error's kind when no finer one is given.
+    """
 
     exit_code = 1
     http_status = 400
     kind = "error"
 
-    def __init__(self, message: str, *, detail: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, detail: str | None = None, field: str | None = None, code: str | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.detail = detail
+        self.field = field
+        self.code = code or self.kind
+
+    @property
+    def sentence(self) -> str:
+        """The message with its detail: what the CLI prints and a form shows next to ``field``."""
+        return self.message if self.detail is None else f"{self.message} ({self.detail})"
 
     def __str__(self) -> str:
-        return self.message if self.detail is None else f"{self.message} ({self.detail})"
+        return self.sentence
 
 
 class InvalidInput(ReferlyError):

@@ -3,16 +3,17 @@
 from datetime import date
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from referly.access.roles import Permission
-from referly.api.main import actor
+from referly.api.auth import actor
 from referly.api.schemas import MAX_ID, READ, READ_ONE, Paged, ShortText, path_id
+from referly.crm import queries
 from referly.crm.models import Account, Lifecycle
-from referly.errors import NotFound
+from referly.scoring.queries import account_fit, latest_run
 
 router = Router(tags=["accounts"])
 
@@ -53,39 +54,25 @@ class AccountFilters(Schema):
     q: ShortText | None = Field(None, description="Part of the name or domain.")
 
 
-def readable(request: HttpRequest) -> QuerySet[Account]:
-    actor(request).require(Permission.READ)
-    return Account.objects.all()
-
-
 @router.get("", response={200: list[AccountOut], **READ}, summary="List accounts")
 @paginate(Paged)
 def list_accounts(request: HttpRequest, filters: Query[AccountFilters]) -> QuerySet[Account]:
-    found = readable(request)
-    if filters.lifecycle:
-        found = found.filter(lifecycle=filters.lifecycle)
-    if filters.industry:
-        found = found.filter(industry__iexact=filters.industry.strip())
-    if filters.country:
-        found = found.filter(country__iexact=filters.country.strip())
-    if filters.owner_id:
-        found = found.filter(owner_id=filters.owner_id)
-    if filters.q and filters.q.strip():
-        found = found.filter(Q(name__icontains=filters.q.strip()) | Q(domain__icontains=filters.q.strip()))
-    return found.order_by("name", "id")
+    actor(request).require(Permission.READ)
+    return queries.search_accounts(
+        filters.q or "",
+        lifecycle=filters.lifecycle,
+        industry=filters.industry,
+        country=filters.country,
+        owner_id=filters.owner_id,
+    )
 
 
 @router.get("/{account_id}", response={200: AccountDetail, **READ_ONE}, summary="One account with its ICP fit")
 def get_account(request: HttpRequest, account_id: int = path_id()) -> dict[str, Any]:
-    from referly.scoring.models import AccountFit
-    from referly.scoring.store import latest_run
-
-    account = readable(request).filter(pk=account_id).first()
-    if account is None:
-        raise NotFound(f"No account with id {account_id}")
-    found: dict[str, Any] = AccountOut.from_orm(account).model_dump()
+    actor(request).require(Permission.READ)
+    found: dict[str, Any] = AccountOut.from_orm(queries.account(account_id)).model_dump()
     run = latest_run()
-    fit = AccountFit.objects.filter(run=run, account_id=account_id).first() if run is not None else None
+    fit = account_fit(run, account_id)
     found["fit"] = (
         None
         if fit is None or run is None  # (run is never None when fit is not: this narrows it)

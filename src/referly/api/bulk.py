@@ -30,7 +30,7 @@ class RowsRefused(InvalidInput):
     """Some rows of a bulk request were refused: nothing was written."""
 
     def __init__(self, errors: list[RowError]) -> None:
-        super().__init__(f"{len(errors)} row(s) refused: nothing was written")
+        super().__init__(f"{len(errors)} row(s) refused: nothing was written", code="rows_refused")
         self.rows = [problem(e) for e in errors]
 
 
@@ -80,7 +80,7 @@ def push(kind: str, rows: list[dict[str, Any]], source_system: str, now: datetim
 def push_once(request: HttpRequest, kind: str, batch: Schema, key: str | None) -> HttpResponse:
     """A bulk push endpoint: import permission, then ``push`` once per idempotency key."""
     from referly.api import idempotency
-    from referly.api.main import actor
+    from referly.api.auth import actor
 
     actor(request).require(Permission.IMPORT)
     payload = batch.model_dump(mode="json")

@@ -6,7 +6,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from referly.access.roles import Permission
-from referly.api.main import actor
+from referly.api.auth import actor
 from referly.api.schemas import MAX_ID, READ, READ_ONE, Paged, ShortText, path_id
 from referly.crm.models import Contact, ContactRole, Seniority
 from referly.errors import NotFound

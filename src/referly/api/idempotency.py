@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja.params import functions as params
 
-from referly.api.main import actor, api
+from referly.api.auth import actor, api
 from referly.api.models import IdempotentRequest
 from referly.errors import Conflict
 

@@ -12,7 +12,7 @@ from ninja.files import UploadedFile
 
 from referly.access.roles import Permission
 from referly.api import idempotency
-from referly.api.main import actor
+from referly.api.auth import actor
 from referly.api.schemas import WRITE, RowProblem
 from referly.errors import InvalidInput
 from referly.ingest.kinds import ORDER

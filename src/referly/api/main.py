@@ -1,8 +1,10 @@
-"""The API object: authentication (personal tokens or the dashboard's session), errors as stable JSON.
+"""The API's error answers and its routers: every error is stable JSON, ``{"error", "code", "field", "detail"}``.
 
-Every error answers ``{"error": KIND, "detail": ...}``: KIND is one word a program can branch on
-(``not_authenticated``, ``not_permitted``, ``not_found``, ``conflict``, ``invalid_input``, ...) and
-detail says what went wrong in words, or lists the invalid fields for ``invalid_input``.
+``error`` is the kind, one word a program can branch on (``not_authenticated``, ``not_permitted``,
+``not_found``, ``conflict``, ``invalid_input``, ...); ``code`` is finer and as stable (e.g.
+``stale_version``, ``consent_required``, ``ask_refused``; the kind again when there is none); ``field``
+names the input it concerns, or is null; ``detail`` says what went wrong in words, or lists the invalid
+fields (or rows) for a request that does not match its schema.
 """
 
 from __future__ import annotations
@@ -10,70 +12,30 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils import timezone
-from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import HttpBearer, SessionAuth
 
-from referly.access.services import Actor, actor_for, token_actor
+from referly.api.auth import api
 from referly.api.bulk import RowsRefused
 from referly.errors import ReferlyError
 
-
-class TokenAuth(HttpBearer):
-    """``Authorization: Bearer rly_...``: a personal token, acting with its user's role within its scope."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
-        actor = token_actor(token, timezone.now())
-        if actor is not None:
-            request.actor = actor  # type: ignore[attr-defined]
-        return actor
+__all__ = ["api"]
 
 
-class SessionActor(SessionAuth):
-    """The dashboard's session cookie (with its CSRF token on writes)."""
-
-    def authenticate(self, request: HttpRequest, key: str | None) -> Actor | None:
-        user = super().authenticate(request, key)
-        if user is None:
-            return None
-        actor = actor_for(user)
-        request.actor = actor  # type: ignore[attr-defined]
-        return actor
-
-
-def actor(request: HttpRequest) -> Actor:
-    """The authenticated actor of an API request."""
-    found: Actor = request.actor  # type: ignore[attr-defined]
-    return found
-
-
-api = NinjaAPI(
-    title="Referly API",
-    version="1",
-    description=(
-        "Referly's REST API: accounts, contacts, signals, interactions, opportunities, referrals, next best "
-        "actions, ask scripts, metrics and imports. Authenticate with a personal token "
-        "(`Authorization: Bearer rly_...`, from `referly user token EMAIL`) or the dashboard's session. "
-        'Errors answer `{"error": KIND, "detail": ...}`. Creates accept an `Idempotency-Key` header.'
-    ),
-    auth=[TokenAuth(), SessionActor()],
-    urls_namespace="api",
-)
-
-
-def _error(request: HttpRequest, status: int, kind: str, detail: Any) -> HttpResponse:
-    return api.create_response(request, {"error": kind, "detail": detail}, status=status)
+def _error(
+    request: HttpRequest, status: int, kind: str, detail: Any, *, code: str | None = None, field: str | None = None
+) -> HttpResponse:
+    body = {"error": kind, "code": code or kind, "field": field, "detail": detail}
+    return api.create_response(request, body, status=status)
 
 
 @api.exception_handler(ReferlyError)
 def referly_error(request: HttpRequest, exc: ReferlyError) -> HttpResponse:
-    return _error(request, exc.http_status, exc.kind, str(exc))
+    return _error(request, exc.http_status, exc.kind, exc.sentence, code=exc.code, field=exc.field)
 
 
 @api.exception_handler(RowsRefused)
 def rows_refused(request: HttpRequest, exc: RowsRefused) -> HttpResponse:
-    return _error(request, exc.http_status, exc.kind, exc.rows)
+    return _error(request, exc.http_status, exc.kind, exc.rows, code=exc.code)
 
 
 @api.exception_handler(AuthenticationError)
@@ -87,7 +49,8 @@ def invalid_input(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         {"field": ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "payload")), "reason": e.get("msg")}
         for e in exc.errors
     ]
-    return _error(request, 422, "invalid_input", fields)
+    only = fields[0]["field"] if len(fields) == 1 else None
+    return _error(request, 422, "invalid_input", fields, code="invalid_schema", field=only)
 
 
 @api.exception_handler(Http404)

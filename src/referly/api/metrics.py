@@ -8,7 +8,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from referly.access.roles import Permission
-from referly.api.main import actor
+from referly.api.auth import actor
 from referly.api.schemas import READ, READ_ONE, ShortText
 
 router = Router(tags=["metrics"])

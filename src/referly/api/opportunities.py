@@ -8,7 +8,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from referly.access.roles import Permission
-from referly.api.main import actor
+from referly.api.auth import actor
 from referly.api.schemas import MAX_ID, READ, READ_ONE, Paged, path_id
 from referly.crm.models import Opportunity, OpportunitySource, OpportunityStage
 from referly.errors import NotFound

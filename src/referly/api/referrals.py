@@ -16,12 +16,12 @@ from ninja.pagination import paginate
 from referly.access.roles import Permission
 from referly.access.services import Actor, require_act_for
 from referly.api import idempotency
-from referly.api.main import actor
+from referly.api.auth import actor
 from referly.api.schemas import MAX_ID, READ, READ_ONE, WRITE, Paged, ShortText, Text, path_id
-from referly.crm import normalise
-from referly.errors import InvalidInput, NotFound
-from referly.referrals import services
+from referly.errors import InvalidInput
+from referly.referrals import queries, services
 from referly.referrals.models import Channel, Referral, ReferralStage
+from referly.scoring.queries import visible_action
 
 router = Router(tags=["referrals"])
 
@@ -130,46 +130,25 @@ class TransitionIn(Schema):
     override_reason: Text = Field("", description="Why you ask despite a cap or cool-down (recorded).")
 
 
-def with_people() -> QuerySet[Referral]:
-    return Referral.objects.select_related(
-        "referrer_contact", "referrer_account", "target_account", "target_contact", "owner"
-    )
-
-
-def in_view(who: Actor) -> QuerySet[Referral]:
-    who.require(Permission.READ)
-    return who.in_view(with_people())
-
-
-def visible(who: Actor, referral_id: int) -> Referral:
-    found = in_view(who).filter(pk=referral_id).first()
-    if found is None:
-        raise NotFound(f"No referral with id {referral_id} in your view")
-    return found
-
-
 def detail(referral_id: int) -> dict[str, Any]:
-    return ReferralDetail.from_orm(with_people().get(pk=referral_id)).model_dump(mode="json")
+    return ReferralDetail.from_orm(queries.visible(None, referral_id)).model_dump(mode="json")
 
 
 @router.get("", response={200: list[ReferralOut], **READ}, summary="List referrals in your view")
 @paginate(Paged)
 def list_referrals(request: HttpRequest, filters: Query[ReferralFilters]) -> QuerySet[Referral]:
-    found = in_view(actor(request))
-    if filters.stage:
-        found = found.filter(stage=filters.stage)
-    if filters.owner:
-        found = found.filter(owner__email=normalise.email(filters.owner))
-    if filters.referrer:
-        found = found.filter(referrer_contact__email=normalise.email(filters.referrer))
-    if filters.target_account_id:
-        found = found.filter(target_account_id=filters.target_account_id)
-    return found.order_by("-created_at", "-id")
+    return queries.filtered(
+        queries.in_view(actor(request)),
+        stage=filters.stage,
+        owner=filters.owner,
+        referrer=filters.referrer,
+        target_account_id=filters.target_account_id,
+    )
 
 
 @router.get("/{referral_id}", response={200: ReferralDetail, **READ_ONE}, summary="One referral with its trail")
 def get_referral(request: HttpRequest, referral_id: int = path_id()) -> Referral:
-    return visible(actor(request), referral_id)
+    return queries.visible(actor(request), referral_id)
 
 
 @router.post("", response={201: ReferralDetail, **WRITE}, summary="Register a referral")
@@ -189,9 +168,7 @@ def create_referral(
     def run() -> tuple[int, Any]:
         now = timezone.now()
         if body.action_id is not None:
-            from referly.api.actions import visible_action
-
-            action = visible_action(request, body.action_id)
+            action = visible_action(who, body.action_id)
             require_act_for(who, action.owner_id, "this action")
             made = services.create_from_action(action.pk, who.teammate(), now, body.channel, body.lang)
         else:
@@ -205,7 +182,7 @@ def _create_explicit(who: Actor, body: ReferralIn, now: datetime) -> Referral:
     me = who.teammate()
     owner = services.teammate_by_email(body.owner) or me
     if owner is None:
-        raise InvalidInput("owner: you are not a teammate; name the owner by e-mail")
+        raise InvalidInput("You are not a teammate: name the owner by e-mail", field="owner", code="owner_required")
     require_act_for(who, owner.pk, "a referral owned by " + owner.name)
     return services.create_explicit(
         body.referrer or "",
@@ -233,7 +210,7 @@ def transition(
     """Forbidden moves and stale versions answer 409 with the reason; a cap or cool-down on asking the
     referrer answers 403 unless ``override_reason`` says why."""
     who = actor(request)
-    found = visible(who, referral_id)
+    found = queries.visible(who, referral_id)
     require_act_for(who, found.owner_id, "this referral")
 
     def run() -> tuple[int, Any]:

@@ -14,9 +14,11 @@ MAX_OFFSET = 10**9
 
 
 class Error(Schema):
-    """Every failure: ``error`` is one word a program branches on, ``detail`` says what went wrong."""
+    """Every failure: ``error`` and ``code`` are words a program branches on, ``detail`` says what went wrong."""
 
     error: str = Field(..., description="not_authenticated, not_permitted, not_found, conflict, invalid_input, ...")
+    code: str = Field(..., description="A finer reason, as stable: stale_version, consent_required, ... (or error).")
+    field: str | None = Field(None, description="The input the error concerns, when there is one.")
     detail: Any = Field(None, description="A sentence, or for invalid_input the list of refused fields or rows.")
 
 

@@ -6,12 +6,12 @@ from typing import Literal, get_args
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from referly.api.actions import visible_action
-from referly.api.main import actor
-from referly.api.referrals import visible
+from referly.api.auth import actor
 from referly.api.schemas import READ_ONE, path_id
 from referly.outreach import context
 from referly.outreach.scripts import CHANNELS, LANGUAGES, Script, render
+from referly.referrals import drafts, queries
+from referly.scoring.queries import visible_action
 
 router = Router(tags=["scripts"])
 
@@ -47,11 +47,11 @@ def _out(found: Script) -> ScriptOut:
 
 @router.get("/actions/{action_id}/script", response={200: ScriptOut, **READ_ONE}, summary="The ask for an action")
 def action_script(request: HttpRequest, options: Query[ScriptOptions], action_id: int = path_id()) -> ScriptOut:
-    action = visible_action(request, action_id)
+    action = visible_action(actor(request), action_id)
     return _out(render(options.channel, options.lang, context.for_loaded_action(action)))
 
 
 @router.get("/referrals/{referral_id}/script", response={200: ScriptOut, **READ_ONE}, summary="A script for a referral")
 def referral_script(request: HttpRequest, options: Query[ScriptOptions], referral_id: int = path_id()) -> ScriptOut:
-    referral = visible(actor(request), referral_id)
-    return _out(render(options.channel, options.lang, context.for_loaded_referral(referral)))
+    referral = queries.visible(actor(request), referral_id)
+    return _out(render(options.channel, options.lang, drafts.script_context(referral)))

@@ -9,8 +9,8 @@ from ninja.pagination import paginate
 
 from referly.access.roles import Permission
 from referly.api import idempotency
+from referly.api.auth import actor
 from referly.api.bulk import push_once
-from referly.api.main import actor
 from referly.api.schemas import MAX_ID, READ, WRITE, Paged, ShortText, Text, Written
 from referly.crm.models import Signal, SignalKind
 

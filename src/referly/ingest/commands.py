@@ -187,7 +187,7 @@ def demo(scale: str, seed: int, db_path: Path | None, no_serve: bool, port: int)
     print_counts()
     console.print(f"\n[bold green]Demo company ready[/] in {seconds:.0f} s: {describe()}.")
     from referly.scoring.commands import print_actions, score_now
-    from referly.scoring.store import run_actions
+    from referly.scoring.queries import run_actions
 
     run = score_now(None, [])
     console.print(f"Scored in {run.seconds:.1f} s: {run.counts['actions']:,} next best actions. The top five:")

@@ -1,4 +1,4 @@
-"""What a script is filled with: read from a next best action or a referral (the database edge)."""
+"""What a script is filled with: the people of a next best action (a referral's are in ``referrals.drafts``)."""
 
 from __future__ import annotations
 
@@ -8,26 +8,17 @@ from django.db.models import Q
 
 from referly import config
 from referly.crm.models import Account, Contact, Employment, Signal, Teammate
-from referly.errors import NotFound, NotPermitted
-from referly.outreach.scripts import read_script_key
+from referly.errors import NotPermitted
+from referly.scoring.queries import visible_action
 
 
 def for_action(action_id: int) -> dict[str, Any]:
-    """The context of a next best action: sponsor, target, path, moment and the sponsor's result."""
-    from referly.scoring.models import NextBestAction
-
-    action = (
-        NextBestAction.objects.select_related("sponsor", "sponsor_account", "target_account", "target_contact", "owner")
-        .filter(pk=action_id)
-        .first()
-    )
-    if action is None:
-        raise NotFound(f"No next best action with id {action_id} (see `referly actions`)")
-    return for_loaded_action(action)
+    """The context of a next best action of any run: sponsor, target, path, moment and the sponsor's result."""
+    return for_loaded_action(visible_action(None, action_id, latest=False))
 
 
 def for_loaded_action(action: Any) -> dict[str, Any]:
-    """The script context of a next best action already loaded with its people (select_related)."""
+    """The script context of a next best action already loaded with its people (``scoring.queries``)."""
     reachable(action.sponsor, action.target_contact)
     parts = action.components
     return people(
@@ -38,37 +29,6 @@ def for_loaded_action(action: Any) -> dict[str, Any]:
         action.owner,
         moment=parts.get("moment"),
         tie_kind=parts.get("tie_kind"),
-    )
-
-
-def for_referral(referral_id: int, stage: str | None = None) -> dict[str, Any]:
-    from referly.referrals.models import Referral
-
-    referral = (
-        Referral.objects.select_related(
-            "referrer_contact", "referrer_account", "target_account", "target_contact", "owner"
-        )
-        .filter(pk=referral_id)
-        .first()
-    )
-    if referral is None:
-        raise NotFound(f"No referral with id {referral_id}")
-    return for_loaded_referral(referral, stage)
-
-
-def for_loaded_referral(referral: Any, stage: str | None = None) -> dict[str, Any]:
-    """The script context of a referral already loaded with its people (select_related)."""
-    reachable(referral.referrer_contact, referral.target_contact)
-    moment, _ = read_script_key(referral.script_key)
-    return people(
-        referral.referrer_contact,
-        referral.referrer_account,
-        referral.target_contact,
-        referral.target_account,
-        referral.owner,
-        moment=moment,
-        tie_kind=None,
-        stage=stage or referral.stage,
     )
 
 

@@ -36,10 +36,12 @@ def record_ask(
 ) -> Ask:
     """Record an ask of ``contact_id``, or raise ``NotPermitted`` saying which rule it would break."""
     if kind not in AskKind.values:
-        raise InvalidInput(f"kind: {kind!r} is not an ask kind ({', '.join(AskKind.values)})")
+        raise InvalidInput(
+            f"The ask kind {kind!r} is not one of {', '.join(AskKind.values)}", field="kind", code="unknown_ask_kind"
+        )
     contact = Contact.objects.select_for_update().filter(pk=contact_id).first()
     if contact is None:
-        raise NotFound(f"No contact with id {contact_id}")
+        raise NotFound(f"No contact with id {contact_id}", code="contact_not_found")
     Account.objects.select_for_update().filter(pk=contact.account_id).first()  # the account cap, too
     past = [
         PastAsk(a.contact_id, a.account_id, a.asked_at, a.outcome, a.outcome_at)
@@ -56,11 +58,13 @@ def record_ask(
     )
     reason = override_reason.strip()
     if verdict.forbidden:
-        raise NotPermitted(f"{contact.name} must not be asked: {'; '.join(verdict.forbidden)}")
+        raise NotPermitted(f"{contact.name} must not be asked: {'; '.join(verdict.forbidden)}", code="ask_forbidden")
     if verdict.limits and not reason:
         raise NotPermitted(
             f"{contact.name} cannot be asked now: {'; '.join(verdict.limits)}",
             detail="to ask anyway, give an override reason; it is recorded",
+            field="override_reason",
+            code="ask_limited",
         )
     return Ask.objects.create(
         contact=contact,
@@ -76,10 +80,14 @@ def record_ask(
 def settle(ask_id: int, outcome: str, now: datetime) -> Ask:
     """Record how an ask ended (accepted, declined, no_response): a decline starts the cool-down."""
     if outcome not in AskOutcome.values or outcome == AskOutcome.PENDING:
-        raise InvalidInput(f"outcome: {outcome!r} is not one of accepted, declined, no_response")
+        raise InvalidInput(
+            f"The outcome {outcome!r} is not one of accepted, declined, no_response",
+            field="outcome",
+            code="unknown_outcome",
+        )
     ask = Ask.objects.filter(pk=ask_id).first()
     if ask is None:
-        raise NotFound(f"No ask with id {ask_id}")
+        raise NotFound(f"No ask with id {ask_id}", code="ask_not_found")
     ask.outcome, ask.outcome_at = outcome, max(now, ask.asked_at)
     ask.save(update_fields=["outcome", "outcome_at"])
     return ask

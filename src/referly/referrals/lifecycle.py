@@ -31,11 +31,19 @@ CLOSED = frozenset(stage for stage, following in NEXT.items() if not following)
 def check_transition(current: str, target: str) -> None:
     """Nothing when ``current`` may move to ``target``; a ``Conflict`` that says why not otherwise."""
     if target not in NEXT:
-        raise Conflict(f"{target!r} is not a referral stage ({', '.join(NEXT)})")
+        raise Conflict(f"{target!r} is not a referral stage ({', '.join(NEXT)})", field="stage", code="unknown_stage")
     if current in CLOSED:
-        raise Conflict(f"This referral is closed ({current}): it cannot move to {target}; a new ask is a new referral")
+        raise Conflict(
+            f"This referral is closed ({current}): it cannot move to {target}; a new ask is a new referral",
+            field="stage",
+            code="referral_closed",
+        )
     if target == current:
-        raise Conflict(f"This referral is already {current}")
+        raise Conflict(f"This referral is already {current}", field="stage", code="same_stage")
     if target not in NEXT[current]:
         allowed = ", ".join(sorted(NEXT[current]))
-        raise Conflict(f"A referral cannot go from {current} to {target}; from {current} it can go to: {allowed}")
+        raise Conflict(
+            f"A referral cannot go from {current} to {target}; from {current} it can go to: {allowed}",
+            field="stage",
+            code="forbidden_move",
+        )

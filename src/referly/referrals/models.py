@@ -2,36 +2,37 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 
 from referly.crm.models.base import one_of
 
 
 class ReferralStage(models.TextChoices):
-    IDENTIFIED = "identified", "Identified"
-    REQUESTED = "requested", "Requested"
-    INTRODUCED = "introduced", "Introduced"
-    MEETING = "meeting", "Meeting"
-    OPPORTUNITY = "opportunity", "Opportunity"
-    WON = "won", "Won"
-    LOST = "lost", "Lost"
-    DECLINED = "declined", "Declined"
-    NO_RESPONSE = "no_response", "No response"
-    WITHDRAWN = "withdrawn", "Withdrawn"
+    IDENTIFIED = "identified", _("Identified")
+    REQUESTED = "requested", _("Requested")
+    INTRODUCED = "introduced", _("Introduced")
+    MEETING = "meeting", _("Meeting")
+    OPPORTUNITY = "opportunity", _("Opportunity")
+    WON = "won", _("Won")
+    LOST = "lost", _("Lost")
+    DECLINED = "declined", _("Declined")
+    NO_RESPONSE = "no_response", _("No response")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
 class Attribution(models.TextChoices):
-    PENDING = "pending", "Not yet credited"
-    SOURCED = "sourced", "Sourced"
-    INFLUENCED = "influenced", "Influenced"
-    SUSPECTED = "suspected", "Suspected"
-    DUPLICATE = "duplicate", "Duplicate of an earlier referral"
+    PENDING = "pending", _("Not yet credited")
+    SOURCED = "sourced", _("Sourced")
+    INFLUENCED = "influenced", _("Influenced")
+    SUSPECTED = "suspected", _("Suspected")
+    DUPLICATE = "duplicate", _("Duplicate")
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", "E-mail"
-    LINKEDIN = "linkedin", "LinkedIn or forwardable note"
-    CALL = "call", "Call (talking points)"
-    IN_PERSON = "in_person", "In person"
+    EMAIL = "email", _("E-mail")
+    LINKEDIN = "linkedin", _("LinkedIn")
+    CALL = "call", _("Call")
+    IN_PERSON = "in_person", _("In person")
 
 
 class Referral(models.Model):

@@ -25,10 +25,11 @@ from referly.crm.models import (
     Teammate,
 )
 from referly.errors import Conflict, InvalidInput, NotFound, NotPermitted, Unavailable
-from referly.outreach.scripts import SCRIPT_CHANNEL, read_script_key, script_key
-from referly.referrals import credit, ledger
+from referly.outreach.scripts import SCRIPT_CHANNEL, script_key
+from referly.referrals import credit, drafts, ledger, queries
 from referly.referrals.lifecycle import check_transition
 from referly.referrals.models import AskOutcome, Referral, ReferralStage, ReferralTransition
+from referly.scoring.queries import visible_action
 
 S = ReferralStage
 THANKED_AT = (S.INTRODUCED, S.OPPORTUNITY, S.WON)
@@ -43,11 +44,7 @@ def create_from_action(
     action_id: int, actor: Teammate | None, now: datetime, channel: str | None = None, lang: str = "en"
 ) -> Referral:
     """A referral identified from a next best action: its sponsor, target, owner, channel and script."""
-    from referly.scoring.models import NextBestAction
-
-    action = NextBestAction.objects.select_related("sponsor", "target_contact", "owner").filter(pk=action_id).first()
-    if action is None:
-        raise NotFound(f"No next best action with id {action_id} (see `referly actions`)")
+    action = visible_action(None, action_id, latest=False)
     chosen = channel or action.channel
     chosen = chosen if chosen in SCRIPT_CHANNEL else "email"
     return create(
@@ -80,7 +77,7 @@ def create_explicit(
     account = account_by_domain(target_domain)
     chosen = channel or "email"
     if chosen not in SCRIPT_CHANNEL:
-        raise InvalidInput(f"channel: {chosen!r} is not one of {', '.join(SCRIPT_CHANNEL)}")
+        raise _unknown_channel(chosen)
     return create(
         contact_by_email(referrer_email, "referrer"),
         account.pk,
@@ -107,15 +104,29 @@ def create(
 ) -> Referral:
     """Register a referral; refuses a referrer or target who must not be contacted."""
     if referrer.do_not_contact or referrer.opted_out_of_asks:
-        raise NotPermitted(f"{referrer.name} must not be asked for referrals (do-not-contact or opted out)")
+        raise NotPermitted(
+            f"{referrer.name} must not be asked for referrals (do-not-contact or opted out)",
+            field="referrer",
+            code="do_not_contact",
+        )
     if target is not None and target.do_not_contact:
-        raise NotPermitted(f"{target.name} is marked do-not-contact: they cannot be referred")
+        raise NotPermitted(
+            f"{target.name} is marked do-not-contact: they cannot be referred",
+            field="target_contact",
+            code="do_not_contact",
+        )
     if target is not None and target.account_id != target_account_id:
-        raise InvalidInput(f"target contact: {target.name} does not work at the target account")
+        raise InvalidInput(
+            f"The target contact {target.name} does not work at the target account",
+            field="target_contact",
+            code="wrong_account",
+        )
     if referrer.account_id == target_account_id:
-        raise InvalidInput("target: a referral must name another account than the referrer's")
+        raise InvalidInput(
+            "A referral must name another account than the referrer's as its target", field="target", code="own_account"
+        )
     if channel not in SCRIPT_CHANNEL:
-        raise InvalidInput(f"channel: {channel!r} is not one of {', '.join(SCRIPT_CHANNEL)}")
+        raise _unknown_channel(channel)
     referral = Referral.objects.create(
         referrer_contact=referrer,
         referrer_account_id=referrer.account_id,
@@ -166,13 +177,11 @@ def _advance(
     consent: bool,
     override_reason: str,
 ) -> Referral:
-    referral = Referral.objects.select_related("referrer_contact").filter(pk=referral_id).first()
-    if referral is None:
-        raise NotFound(f"No referral with id {referral_id}")
+    referral = queries.visible(None, referral_id)
     previous = referral.stage
     version = referral.version if expected_version is None else expected_version
     if version != referral.version:
-        raise Conflict(_stale(referral_id, version, referral.version))
+        raise _stale(referral_id, version, referral.version)
     check_transition(referral.stage, stage)
     changes: dict[str, object] = {"stage": stage, "stage_changed_at": now, "version": F("version") + 1}
     if stage == S.INTRODUCED:
@@ -180,12 +189,14 @@ def _advance(
             raise Conflict(
                 "Double opt-in: the referrer has not confirmed that the person agreed to be introduced",
                 detail="record it with --consent once they have",
+                field="consent",
+                code="consent_required",
             )
         if referral.consent_confirmed_at is None:
             changes["consent_confirmed_at"] = now
     moved = Referral.objects.filter(pk=referral_id, version=version).update(**changes)
     if moved == 0:  # someone else changed it between our read and our write
-        raise Conflict(_stale(referral_id, version, Referral.objects.get(pk=referral_id).version))
+        raise _stale(referral_id, version, Referral.objects.get(pk=referral_id).version)
     if stage == S.REQUESTED:
         ledger.record_ask(
             referral.referrer_contact_id,
@@ -208,29 +219,23 @@ def _advance(
         at=now,
         actor=actor,
         note=note,
-        draft=thank_you(referral_id, stage) if stage in THANKED_AT else "",
+        draft=drafts.thank_you(queries.visible(None, referral_id), stage) if stage in THANKED_AT else "",
     )
     return referral
 
 
-def thank_you(referral_id: int, stage: str) -> str:
-    """The close-the-loop note for the referrer, in the language of the referral's script."""
-    from referly.outreach import context
-    from referly.outreach.scripts import render
-
-    _, lang = read_script_key(Referral.objects.values_list("script_key", flat=True).get(pk=referral_id))
-    try:
-        return render("thank-you", lang, context.for_referral(referral_id, stage)).text()
-    except NotPermitted:  # the referrer must not be contacted: no draft at all
-        return ""
-    except InvalidInput as exc:  # a broken custom template must not block the referral itself
-        return f"(No thank-you draft: {exc})"
-
-
-def _stale(referral_id: int, expected: int, current: int) -> str:
-    return (
+def _stale(referral_id: int, expected: int, current: int) -> Conflict:
+    return Conflict(
         f"Referral {referral_id} changed since you read it (you had version {expected}, it is now {current}): "
-        "reload it and try again"
+        "reload it and try again",
+        field="version",
+        code="stale_version",
+    )
+
+
+def _unknown_channel(channel: str) -> InvalidInput:
+    return InvalidInput(
+        f"The channel {channel!r} is not one of {', '.join(SCRIPT_CHANNEL)}", field="channel", code="unknown_channel"
     )
 
 
@@ -376,14 +381,14 @@ def teammate_by_email(email: str | None) -> Teammate | None:
         return None
     found = Teammate.objects.filter(email=normalise.email(email)).first()
     if found is None:
-        raise InvalidInput(f"No teammate with the e-mail {email}")
+        raise InvalidInput(f"No teammate with the e-mail {email}", field="owner", code="unknown_teammate")
     return found
 
 
 def contact_by_email(email: str, what: str = "contact") -> Contact:
     found = Contact.objects.filter(email=normalise.email(email)).first()
     if found is None:
-        raise NotFound(f"{what}: no contact with the e-mail {email}")
+        raise NotFound(f"No {what} with the e-mail {email} among the contacts", field=what, code="unknown_contact")
     return found
 
 
@@ -391,13 +396,21 @@ def target_person(account: Account, email: str | None, name: str | None, title: 
     """The person to introduce: an existing contact, or a new one holding only name, work e-mail and role."""
     if not email:
         if name:
-            raise InvalidInput("target contact: a new person needs their work e-mail (--target-contact)")
+            raise InvalidInput(
+                "A new target contact needs their work e-mail (--target-contact)",
+                field="target_contact",
+                code="email_required",
+            )
         return None
     found = Contact.objects.filter(email=normalise.email(email)).first()
     if found is not None:
         return found
     if not name:
-        raise NotFound(f"target contact: no contact with the e-mail {email} (give --target-name to record them)")
+        raise NotFound(
+            f"No target contact with the e-mail {email} (give --target-name to record them)",
+            field="target_contact",
+            code="unknown_contact",
+        )
     first, _, last = name.strip().partition(" ")
     from referly.crm.services import add_record
 
@@ -407,5 +420,5 @@ def target_person(account: Account, email: str | None, name: str | None, title: 
 def account_by_domain(domain: str) -> Account:
     found = Account.objects.filter(domain=normalise.domain(domain)).first()
     if found is None:
-        raise NotFound(f"target account: no account with the domain {domain}")
+        raise NotFound(f"No target account with the domain {domain}", field="target_account", code="unknown_account")
     return found

@@ -361,7 +361,7 @@ def actions(owner: str | None, limit: int, as_json: bool) -> None:
     open_database()
     from referly.crm.models import Teammate
     from referly.errors import NotFound
-    from referly.scoring.store import latest_run, run_actions
+    from referly.scoring.queries import latest_run, run_actions
 
     run = latest_run()
     if run is None:

@@ -75,8 +75,9 @@ class ScoringSettings:
         return hashlib.sha256(json.dumps(self.raw, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def load_settings(path: Path | None = None, *, configured: bool = True) -> ScoringSettings:
-    """The defaults merged with ``path``, or with REFERLY_SCORING's file (unless ``configured`` is False)."""
+def load_settings(path: Path | None = None, *, configured: bool = True, shown_as: str | None = None) -> ScoringSettings:
+    """The defaults merged with ``path``, or with REFERLY_SCORING's file (unless ``configured`` is False).
+    ``shown_as`` is the file's name in error messages when ``path`` is a draft of it."""
     text = resources.files("referly.scoring").joinpath("defaults.toml").read_text(encoding="utf-8")
     raw = tomllib.loads(text)
     variable = config.SCORING.value() if configured else ""
@@ -85,7 +86,11 @@ def load_settings(path: Path | None = None, *, configured: bool = True) -> Scori
         try:
             _merge(raw, tomllib.loads(chosen.read_text(encoding="utf-8")))
         except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise InvalidInput(f"Cannot read the scoring settings {chosen}: {exc}") from None
+            name = shown_as or str(chosen)
+            raise InvalidInput(
+                f"Cannot read the scoring settings {name}: {str(exc).replace(str(chosen), name)}",
+                code="scoring_settings_unreadable",
+            ) from None
     try:
         s = raw["strength"]
         weights = tuple(float(s["weights"][k]) for k in KIND_NAMES)
@@ -96,15 +101,20 @@ def load_settings(path: Path | None = None, *, configured: bool = True) -> Scori
             weights,  # type: ignore[arg-type]
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise InvalidInput(f"Scoring settings: missing or wrong value {exc}") from None
+        raise InvalidInput(f"Scoring settings: missing or wrong value {exc}", code="scoring_settings_invalid") from None
     if not 0 <= strength.reciprocity_floor <= 1:
-        raise InvalidInput("Scoring settings: strength.reciprocity_floor must be between 0 and 1")
+        raise InvalidInput(
+            "Scoring settings: strength.reciprocity_floor must be between 0 and 1", code="scoring_settings_invalid"
+        )
     if strength.half_life_days <= 0 or strength.saturation <= 0 or min(weights) < 0:
-        raise InvalidInput("Scoring settings: half-life and saturation must be positive, weights not negative")
+        raise InvalidInput(
+            "Scoring settings: half-life and saturation must be positive, weights not negative",
+            code="scoring_settings_invalid",
+        )
     try:
         return _rest(strength, raw)
     except (KeyError, TypeError, ValueError, IndexError) as exc:
-        raise InvalidInput(f"Scoring settings: missing or wrong value {exc}") from None
+        raise InvalidInput(f"Scoring settings: missing or wrong value {exc}", code="scoring_settings_invalid") from None
 
 
 def _rest(strength: StrengthSettings, raw: dict[str, Any]) -> ScoringSettings:

@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 from django.db import connection
-from django.db.models import QuerySet
 
 from referly.ingest.bulk import insert_rows
 from referly.scoring.config import StrengthSettings
@@ -243,16 +242,3 @@ def save_results(results: Results, settings_hash: str, started_at: datetime) -> 
         ]
     )
     return run
-
-
-def latest_run() -> ScoreRun | None:
-    return ScoreRun.objects.order_by("-started_at", "-id").first()
-
-
-def run_actions(run: ScoreRun) -> QuerySet[NextBestAction]:
-    """A run's next best actions by rank, loaded with the people and accounts every view of them shows."""
-    return (
-        NextBestAction.objects.filter(run=run)
-        .select_related("sponsor", "sponsor_account", "target_account", "target_contact", "owner")
-        .order_by("rank")
-    )

@@ -1,20 +1,16 @@
 """What a person sees on the pages: whose actions and referrals, in which scope.
 
 Admins and viewers see everyone's actions and referrals; a manager sees their own and their team's, a
-member their own (a referral outside one's view is "not found"). Acting is ``Actor.acts_for``: a manager
-acts on their team's records, an admin on all.
+member their own (a referral outside one's view is "not found": see ``referrals.queries``). Acting is
+``Actor.acts_for``: a manager acts on their team's records, an admin on all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.db.models import QuerySet
-
 from referly.access.roles import Role
 from referly.access.services import Actor
-from referly.errors import NotFound
-from referly.referrals.models import Referral
 
 
 def reads_everything(who: Actor) -> bool:
@@ -45,21 +41,3 @@ def owners_in(who: Actor, scope: str) -> frozenset[int] | None:
     if scope == "team" and who.role is Role.MANAGER:
         return who.team
     return frozenset({who.teammate_id}) if who.teammate_id is not None else frozenset()
-
-
-def referrals_in_view(who: Actor) -> QuerySet[Referral]:
-    return who.in_view(Referral.objects.all())
-
-
-def referral_in_view(who: Actor, referral_id: int) -> Referral:
-    found = (
-        referrals_in_view(who)
-        .select_related(
-            "referrer_contact", "referrer_account", "target_account", "target_contact", "owner", "opportunity"
-        )
-        .filter(pk=referral_id)
-        .first()
-    )
-    if found is None:
-        raise NotFound(f"No referral with id {referral_id}")
-    return found

@@ -19,19 +19,19 @@ from django.views.decorators.http import require_POST
 from referly.access.roles import Permission
 from referly.access.services import Actor, require_act_for
 from referly.errors import ReferlyError
-from referly.referrals import services
+from referly.referrals import queries, services
 from referly.referrals.lifecycle import CLOSED, NEXT
 from referly.referrals.models import Ask, Referral
 from referly.web import wording
 from referly.web.navigation import back_to, page_of, query_without_page
 from referly.web.pages import actor, page
-from referly.web.visibility import chosen_scope, owners_in, referral_in_view, referrals_in_view, scopes
+from referly.web.visibility import chosen_scope, owners_in, scopes
 
 COLUMN_SIZE = 12  # cards per open column on the board; a column's own page lists them all
 CLOSED_COLUMN_SIZE = 5  # the latest closed ones (won, lost and the exits)
 LIST_SIZE = 50
-CARD_FIELDS = ("referrer_contact", "referrer_account", "target_account", "target_contact", "owner")
-# What a card shows: loading only these keeps the board light (contacts and accounts have many more).
+ADVANCE_FIELDS = ("stage", "consent", "override_reason", "version")  # the move form's fields; others: stage
+# What a card shows of a referral and its people: loading only these keeps the board light.
 CARD_COLUMNS = (
     "id",
     "stage",
@@ -55,7 +55,7 @@ CARD_COLUMNS = (
 def board(request: HttpRequest) -> HttpResponse:
     who = actor(request)
     scope = chosen_scope(who, request.GET)
-    found = referrals_in_view(who)
+    found = queries.in_view(who)
     owners = owners_in(who, scope)
     if owners is not None:
         found = found.filter(owner_id__in=owners)
@@ -64,7 +64,7 @@ def board(request: HttpRequest) -> HttpResponse:
     listing = None
     columns = []
     if only in wording.STAGES:
-        listing = page_of(request, found.filter(stage=only).select_related(*CARD_FIELDS), LIST_SIZE)
+        listing = page_of(request, found.filter(stage=only), LIST_SIZE)
         columns.append(column(only, counts.get(only, 0), list(listing.object_list), who))
     else:
         newest = newest_per_stage(found)
@@ -89,8 +89,7 @@ def board(request: HttpRequest) -> HttpResponse:
 def newest_per_stage(found: QuerySet[Referral]) -> dict[str, list[Referral]]:
     """Each column's newest cards, in one query (a window per stage) rather than one query per column."""
     ranked = (
-        found.select_related(*CARD_FIELDS)
-        .only(*CARD_COLUMNS)
+        found.only(*CARD_COLUMNS)
         .annotate(
             place=Window(RowNumber(), partition_by=[F("stage")], order_by=[F("created_at").desc(), F("id").desc()])
         )
@@ -126,7 +125,7 @@ class Failure:
     """A refused move, with what the person typed, to show next to the field it concerns."""
 
     message: str
-    where: str  # the field it concerns: stage, consent, override_reason, version
+    where: str  # the field it concerns: one of ADVANCE_FIELDS
     values: dict[str, Any] = field(default_factory=dict)
 
 
@@ -139,7 +138,7 @@ def referral_page(
     request: HttpRequest, referral_id: int, failure: Failure | None = None, status: int = 200
 ) -> HttpResponse:
     who = actor(request)
-    referral = referral_in_view(who, referral_id)
+    referral = queries.visible(who, referral_id)
     transitions = list(referral.transitions.select_related("actor").order_by("at", "id"))
     asks = list(Ask.objects.filter(referral_id=referral.pk).select_related("asked_by").order_by("asked_at"))
     return render(
@@ -159,23 +158,12 @@ def referral_page(
     )
 
 
-def failed_field(exc: ReferlyError) -> str:
-    text = exc.message
-    if "changed since you read it" in text:
-        return "version"
-    if "Double opt-in" in text:
-        return "consent"
-    if exc.detail and "override" in exc.detail:
-        return "override_reason"
-    return "stage"
-
-
 @require_POST
 @page(Permission.ACT)
 def advance(request: HttpRequest, referral_id: int) -> HttpResponse:
     """Move a referral; a forbidden move, a stale version or a refused ask is shown on its page."""
     who = actor(request)
-    referral = referral_in_view(who, referral_id)
+    referral = queries.visible(who, referral_id)
     require_act_for(who, referral.owner_id, _("this referral"))
     posted = request.POST
     stage, note = posted.get("stage", ""), posted.get("note", "").strip()
@@ -205,7 +193,7 @@ def advance(request: HttpRequest, referral_id: int) -> HttpResponse:
         failure = Failure(_("The version must be a whole number: reload the page."), "version", values)
         return referral_page(request, referral.pk, failure, status=422)
     except ReferlyError as exc:
-        failure = Failure(str(exc), failed_field(exc), values)
+        failure = Failure(str(exc), exc.field if exc.field in ADVANCE_FIELDS else "stage", values)
         return referral_page(request, referral.pk, failure, status=exc.http_status)
     messages.success(
         request,

@@ -123,13 +123,12 @@ def save_scoring(request: HttpRequest) -> HttpResponse:
         ) as draft:
             draft.write(text)
         try:
-            load_settings(Path(draft.name))
+            load_settings(Path(draft.name), shown_as=str(target))
             os.replace(draft.name, target)
         finally:
             Path(draft.name).unlink(missing_ok=True)
     except ReferlyError as exc:
-        shown = exc.message.replace(draft.name, str(target))
-        return settings_view(request, status=422, scoring_text=text, scoring_error=shown)
+        return settings_view(request, status=422, scoring_text=text, scoring_error=exc.message)
     except OSError as exc:
         error = _("Cannot write %(file)s: %(reason)s") % {"file": target, "reason": exc.strerror or exc}
         return settings_view(request, status=503, scoring_text=text, scoring_error=error)

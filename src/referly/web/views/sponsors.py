@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from referly.referrals.models import Ask
 from referly.scoring.models import SponsorScore
-from referly.scoring.store import latest_run
+from referly.scoring.queries import latest_run
 from referly.web.navigation import page_of, query_without_page
 from referly.web.pages import page
 

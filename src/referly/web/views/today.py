@@ -19,15 +19,14 @@ from django.views.decorators.http import require_POST
 
 from referly.access.roles import Permission
 from referly.access.services import Actor, require_act_for
-from referly.errors import NotFound, ReferlyError
+from referly.errors import ReferlyError
 from referly.outreach import context as script_context
-from referly.outreach.scripts import LANGUAGES, SCRIPT_CHANNEL
+from referly.outreach.scripts import LANGUAGES, REFERRAL_CHANNEL, SCRIPT_CHANNEL
 from referly.outreach.scripts import render as render_script
 from referly.referrals import services
-from referly.referrals.lifecycle import CLOSED
-from referly.referrals.models import Referral
-from referly.scoring.models import NextBestAction, ScoreRun
-from referly.scoring.store import latest_run, run_actions
+from referly.referrals.queries import under_way
+from referly.scoring.models import NextBestAction
+from referly.scoring.queries import actions_in_view, latest_run, visible_action
 from referly.web import wording
 from referly.web.navigation import back_to, page_of, query_without_page
 from referly.web.pages import actor, page
@@ -69,7 +68,7 @@ def today_page(
     cards: list[dict[str, Any]] = []
     listing = None
     if run is not None:
-        listing = page_of(request, actions_of(run, owners_in(who, scope)), PAGE_SIZE)
+        listing = page_of(request, actions_in_view(who, owners_in(who, scope)), PAGE_SIZE)
         cards = action_cards(list(listing.object_list), who, script, lang, refusal)
     return render(
         request,
@@ -92,15 +91,10 @@ def today_page(
     )
 
 
-def actions_of(run: ScoreRun, owners: frozenset[int] | None) -> Any:
-    found = run_actions(run)
-    return found if owners is None else found.filter(owner_id__in=owners)
-
-
 def action_cards(
     actions: list[NextBestAction], who: Actor, script: str, lang: str, refusal: Refusal | None
 ) -> list[dict[str, Any]]:
-    asked = open_referrals_for(actions)
+    asked = under_way([(a.sponsor_id, a.target_account_id) for a in actions])
     cards = []
     for action in actions:
         channel = script or SCRIPT_CHANNEL.get(action.channel, "email")
@@ -135,17 +129,6 @@ def script_text(action: NextBestAction, channel: str, lang: str) -> str:
         text = render_script(channel, lang, script_context.for_loaded_action(action)).text()
         cache.set(key, text, SCRIPT_SECONDS)
     return text
-
-
-def open_referrals_for(actions: list[NextBestAction]) -> dict[tuple[int, int], Referral]:
-    """Referrals already under way from these sponsors to these targets: asked once, not twice."""
-    if not actions:
-        return {}
-    found = Referral.objects.filter(
-        referrer_contact_id__in={a.sponsor_id for a in actions},
-        target_account_id__in={a.target_account_id for a in actions},
-    ).exclude(stage__in=CLOSED)
-    return {(r.referrer_contact_id, r.target_account_id): r for r in found.order_by("created_at")}
 
 
 def components(parts: dict[str, Any]) -> list[tuple[str, str]]:
@@ -186,12 +169,10 @@ def components(parts: dict[str, Any]) -> list[tuple[str, str]]:
 def ask(request: HttpRequest, action_id: int) -> HttpResponse:
     """Create the referral from the action and record the ask, in one transaction: all of it or nothing."""
     who = actor(request)
-    action = NextBestAction.objects.filter(pk=action_id).first()
-    if action is None or not who.sees(action.owner_id):
-        raise NotFound(f"No next best action with id {action_id}")
+    action = visible_action(who, action_id, latest=False)
     require_act_for(who, action.owner_id, _("this action"))
     script = request.POST.get("channel", "")
-    channel = wording.REFERRAL_CHANNEL_OF_SCRIPT.get(script) or action.channel
+    channel = REFERRAL_CHANNEL.get(script) or action.channel
     lang = script_language(request.POST)
     override = request.POST.get("override_reason", "").strip()
     me = who.teammate()
@@ -209,7 +190,7 @@ def ask(request: HttpRequest, action_id: int) -> HttpResponse:
                 override_reason=override,
             )
     except ReferlyError as exc:
-        may_override = bool(exc.detail and "override" in exc.detail)
+        may_override = exc.field == "override_reason"
         refusal = Refusal(action.pk, exc.message, may_override, override)
         return today_page(request, request.POST, refusal, status=exc.http_status)
     messages.success(

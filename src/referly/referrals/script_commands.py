@@ -1,4 +1,4 @@
-"""`referly script ACTION_ID`: a ready-to-send ask."""
+"""`referly script ACTION_ID | --referral ID`: a ready-to-send ask, follow-up or thank-you."""
 
 from __future__ import annotations
 
@@ -24,8 +24,12 @@ def script(action_id: int | None, channel: str, lang: str, referral_id: int | No
     open_database()
     from referly.outreach import context
     from referly.outreach.scripts import render
+    from referly.referrals import drafts, queries
 
-    filled = context.for_action(action_id) if action_id is not None else context.for_referral(referral_id or 0)
+    if action_id is not None:
+        filled = context.for_action(action_id)
+    else:
+        filled = drafts.script_context(queries.visible(None, referral_id or 0))
     written = render(channel, lang, filled)
     click.echo(written.text(), nl=False)
     click.echo(f"\n[template {written.key}]", err=True)
