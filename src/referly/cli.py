@@ -55,7 +55,7 @@ def _register() -> None:
     main.add_command(evaluate)
     main.add_command(score)
     main.add_command(actions)
-    from referly.crm.privacy_commands import export_person, forget
+    from referly.privacy.commands import export_person, forget
     from referly.referrals.script_commands import script
 
     main.add_command(forget)

@@ -151,3 +151,36 @@ def log_in_fr(page: Any, live: LiveReferly) -> None:
     page.locator("#id_password").fill("referly-demo")
     page.locator("button[type=submit]").click()
     page.wait_for_load_state()
+
+
+@pytest.mark.parametrize("lang", ["en-GB", "fr-FR"])
+def test_a_refused_move_marks_the_field_it_concerns_in_either_language(
+    browser: Any, live: LiveReferly, lang: str
+) -> None:
+    page = new_page(browser, live, lang=lang)
+    log_in_fr(page, live)  # by the fields' ids: the labels are in the page's language
+    page.goto(f"{live.url}/referrals/?stage=requested")
+    card = page.locator("#stage-requested [id^='referral-']").first
+    referral_id = card.get_attribute("id").removeprefix("referral-")  # type: ignore[union-attr]
+    page.goto(f"{live.url}/referrals/{referral_id}/")
+    assert page.locator("html").get_attribute("lang") == lang[:2]
+    form = page.locator("#advance-form")
+
+    form.locator("#advance-stage").select_option("introduced")  # without the referrer's confirmation
+    form.locator("button.primary").click()
+    page.wait_for_load_state()
+    assert page.locator("#advance-consent").get_attribute("aria-invalid") == "true"
+    assert page.locator("#advance-stage").get_attribute("aria-invalid") is None
+    assert page.locator("#advance-error").is_visible()
+
+    page.locator("#advance-form input[name=expected_version]").evaluate("field => { field.value = '999'; }")
+    page.locator("#advance-stage").select_option("withdrawn")
+    page.locator("#advance-form button.primary").click()
+    page.wait_for_load_state()
+    assert page.locator("#advance-error a[href$='/referrals/" + referral_id + "/']").is_visible()  # reload it
+    assert page.locator("#advance-consent").get_attribute("aria-invalid") is None
+    assert page.locator("#advance-stage").get_attribute("aria-invalid") is None
+    page.goto(f"{live.url}/referrals/{referral_id}/")
+    assert page.locator("#referral-stage").inner_text().strip() in ("Requested", "Demandée")  # nothing moved
+    assert [p for p in page.problems if "409 (Conflict)" not in p] == []  # the two refusals answer 409
+    assert not live.outside

@@ -104,9 +104,11 @@ def create_user(email: str, role: str, *, password: str | None = None, name: str
     try:
         validate_email(email)
     except ValidationError:
-        raise InvalidInput(f"email: {email!r} is not an e-mail address") from None
+        raise InvalidInput(f"{email!r} is not an e-mail address", field="email", code="invalid_email") from None
     if role not in Role.__members__.values():
-        raise InvalidInput(f"role: {role!r} is not one of {', '.join(r.value for r in Role)}")
+        raise InvalidInput(
+            f"The role {role!r} is not one of {', '.join(r.value for r in Role)}", field="role", code="unknown_role"
+        )
     if User.objects.filter(username=email).exists():
         raise Conflict(f"A user {email} already exists")
     chosen = password if password is not None else secrets.token_urlsafe(12)
@@ -114,7 +116,9 @@ def create_user(email: str, role: str, *, password: str | None = None, name: str
     try:
         validate_password(chosen, user)
     except ValidationError as exc:
-        raise InvalidInput("password: " + " ".join(exc.messages)) from None
+        raise InvalidInput(
+            "The password is refused: " + " ".join(exc.messages), field="password", code="weak_password"
+        ) from None
     user.set_password(chosen)
     user.save()
     Member.objects.create(user=user, role=role)
@@ -143,9 +147,9 @@ def _digest(raw: str) -> str:
 def issue_token(user: User, name: str, scope: str, now: datetime) -> tuple[ApiToken, str]:
     """A new personal token; the raw value is returned once and never stored."""
     if scope not in Scope.__members__.values():
-        raise InvalidInput(f"scope: {scope!r} is not one of read, write")
+        raise InvalidInput(f"The scope {scope!r} is not one of read, write", field="scope", code="unknown_scope")
     if not name.strip():
-        raise InvalidInput("name: a token needs a name, e.g. the tool that will use it")
+        raise InvalidInput("A token needs a name, e.g. the tool that will use it", field="name", code="name_required")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user, name=name.strip()[:100], prefix=raw[:10], digest=_digest(raw), scope=scope, created_at=now
@@ -185,7 +189,9 @@ def require_act_for(actor: Actor, owner_id: int | None, what: str) -> None:
 def change_role(user_id: int, role: str) -> User:
     """Give ``user_id`` the ``role``; refuses to leave the installation without an active admin."""
     if role not in Role.__members__.values():
-        raise InvalidInput(f"role: {role!r} is not one of {', '.join(r.value for r in Role)}")
+        raise InvalidInput(
+            f"The role {role!r} is not one of {', '.join(r.value for r in Role)}", field="role", code="unknown_role"
+        )
     user = User.objects.select_for_update().filter(pk=user_id).first()  # two admins demoting each other
     if user is None:
         raise NotFound(f"No user with id {user_id}")

@@ -56,7 +56,11 @@ class ImportReport(Schema):
 def _suffix(name: str) -> str:
     suffix = Path(name).suffix.lower()
     if suffix not in TABULAR_SUFFIXES:
-        raise InvalidInput(f"file: {name!r} is not a file Referly reads ({', '.join(sorted(TABULAR_SUFFIXES))})")
+        raise InvalidInput(
+            f"The file {name!r} is not a file Referly reads ({', '.join(sorted(TABULAR_SUFFIXES))})",
+            field="file",
+            code="unreadable_file",
+        )
     return suffix
 
 
@@ -73,7 +77,7 @@ def import_file(
     data = file.read()
     suffix = _suffix(file.name or "upload.csv")
     if suffix in TEXT_SUFFIXES and b"\x00" in data:
-        raise InvalidInput("file: a text file must not contain NUL characters")
+        raise InvalidInput("A text file must not contain NUL characters", field="file", code="unreadable_file")
     payload = {**options.model_dump(mode="json"), "file": hashlib.sha256(data).hexdigest()}
 
     def run() -> tuple[int, Any]:

@@ -72,9 +72,13 @@ def read_script_key(key: str) -> tuple[str | None, str]:
 def render(channel: str, lang: str, context: dict[str, Any], folders: list[Path] | None = None) -> Script:
     """The script for ``channel`` in ``lang``, filled from ``context`` (see outreach.context)."""
     if channel not in CHANNELS:
-        raise InvalidInput(f"channel: {channel!r} is not one of {', '.join(CHANNELS)}")
+        raise InvalidInput(
+            f"The channel {channel!r} is not one of {', '.join(CHANNELS)}", field="channel", code="unknown_channel"
+        )
     if lang not in LANGUAGES:
-        raise InvalidInput(f"lang: {lang!r} is not one of {', '.join(LANGUAGES)}")
+        raise InvalidInput(
+            f"The language {lang!r} is not one of {', '.join(LANGUAGES)}", field="lang", code="unknown_language"
+        )
     folders = folders if folders is not None else template_folders()
     moment = context.get("moment") or None
     path = _find(folders, lang, channel, moment)

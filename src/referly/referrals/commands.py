@@ -192,19 +192,10 @@ def _row(r: Any) -> dict[str, Any]:
 def list_command(stage: str | None, owner: str | None, referrer: str | None, limit: int, as_json: bool) -> None:
     """Referrals, newest first, filtered by stage, owner or referrer."""
     _open()
-    from referly.crm import normalise
-    from referly.referrals.models import Referral
+    from referly.referrals import queries
 
-    found = Referral.objects.select_related(
-        "referrer_contact", "referrer_account", "target_account", "target_contact", "owner"
-    )
-    if stage:
-        found = found.filter(stage=stage)
-    if owner:
-        found = found.filter(owner__email=normalise.email(owner))
-    if referrer:
-        found = found.filter(referrer_contact__email=normalise.email(referrer))
-    rows = [_row(r) for r in found.order_by("-created_at", "-id")[:limit]]
+    found = queries.filtered(queries.in_view(None), stage=stage, owner=owner, referrer=referrer)
+    rows = [_row(r) for r in found[:limit]]
     if as_json:
         console.print_json(json.dumps(rows))
         return
@@ -230,18 +221,9 @@ def list_command(stage: str | None, owner: str | None, referrer: str | None, lim
 def show(referral_id: int, as_json: bool) -> None:
     """One referral with its whole audit trail."""
     _open()
-    from referly.errors import NotFound
-    from referly.referrals.models import Referral
+    from referly.referrals import queries
 
-    r = (
-        Referral.objects.select_related(
-            "referrer_contact", "referrer_account", "target_account", "target_contact", "owner"
-        )
-        .filter(pk=referral_id)
-        .first()
-    )
-    if r is None:
-        raise NotFound(f"No referral with id {referral_id}")
+    r = queries.visible(None, referral_id)
     trail: list[dict[str, Any]] = [
         {
             "from": t.from_stage or None,

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from referly.reports.review import Pack
+from referly.reports.review import Context
 from referly.reports.wording import SECTIONS, caption, moment, number, read
 
 KEY_HEADERS = {
@@ -39,40 +37,6 @@ SCENARIO_NOTICE = (
     "Everything in this section is a scenario: what follows if the assumptions listed below hold. "
     "These are not measurements."
 )
-
-
-@dataclass(frozen=True)
-class Context:
-    """What every renderer shows about the pack itself: where it comes from and whether a review is due."""
-
-    pack: Pack
-    staleness: str
-    generated_at: datetime
-    review_due: bool = False
-
-    @property
-    def content(self) -> Mapping[str, Any]:
-        return self.pack.content
-
-    @property
-    def zone(self) -> str:
-        return str(self.content["time_zone"])
-
-    @property
-    def currency(self) -> str:
-        return str(self.content["currency"])
-
-    def origin(self) -> str:
-        month = self.content["month"]
-        if self.pack.frozen_at is not None:
-            return f"From the review of {month} frozen on {self.pack.frozen_at:%Y-%m-%d %H:%M} UTC."
-        return (
-            f"Computed live on {self.generated_at:%Y-%m-%d %H:%M} UTC: no review of {month} is frozen "
-            f"(referly review --month {month} freezes one)."
-        )
-
-    def metrics_in(self, section: str) -> list[Mapping[str, Any]]:
-        return [m for m in self.content["metrics"].values() if m["section"] == section]
 
 
 def as_json(context: Context) -> str:

@@ -17,7 +17,8 @@ from typing import Any
 from referly import config
 from referly.errors import Unavailable
 from referly.reports import charts
-from referly.reports.pack import KEY_HEADERS, SCENARIO_NOTICE, Context
+from referly.reports.pack import KEY_HEADERS, SCENARIO_NOTICE
+from referly.reports.review import Context
 from referly.reports.wording import SECTIONS, caption, moment, number, read
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")

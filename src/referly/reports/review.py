@@ -7,9 +7,10 @@ and the scenarios for one month, as JSON with every figure's evidence label. ``f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from referly.errors import Conflict, InvalidInput
 from referly.reports.charts import chart_data
@@ -22,9 +23,6 @@ from referly.reports.referrers import success_stories
 from referly.reports.scenarios import measured_inputs, plan
 from referly.reports.scope import Goal, Scope, add_months, configured_goal, months_between, parse_month
 from referly.reports.tables import estimate
-
-if TYPE_CHECKING:  # pack renders what this module loads
-    from referly.reports.pack import Context
 
 FORMAT = "referly-review/1"
 STALE_AFTER = timedelta(days=30)
@@ -199,6 +197,40 @@ class Pack:
         return self.frozen_at is not None
 
 
+@dataclass(frozen=True)
+class Context:
+    """What every renderer shows about the pack itself: where it comes from and whether a review is due."""
+
+    pack: Pack
+    staleness: str
+    generated_at: datetime
+    review_due: bool = False
+
+    @property
+    def content(self) -> Mapping[str, Any]:
+        return self.pack.content
+
+    @property
+    def zone(self) -> str:
+        return str(self.content["time_zone"])
+
+    @property
+    def currency(self) -> str:
+        return str(self.content["currency"])
+
+    def origin(self) -> str:
+        month = self.content["month"]
+        if self.pack.frozen_at is not None:
+            return f"From the review of {month} frozen on {self.pack.frozen_at:%Y-%m-%d %H:%M} UTC."
+        return (
+            f"Computed live on {self.generated_at:%Y-%m-%d %H:%M} UTC: no review of {month} is frozen "
+            f"(referly review --month {month} freezes one)."
+        )
+
+    def metrics_in(self, section: str) -> list[Mapping[str, Any]]:
+        return [m for m in self.content["metrics"].values() if m["section"] == section]
+
+
 def load_pack(scope: Scope, goal: Goal) -> Pack:
     from referly.reports.models import Review
 
@@ -224,8 +256,6 @@ def month_scope(month: str | None, now: datetime) -> Scope:
 
 def pack_context(scope: Scope, now: datetime) -> Context:
     """The month's pack as the report renderers take it: frozen if reviewed, else computed now."""
-    from referly.reports.pack import Context
-
     check_month_over(scope, now)
     due = staleness(latest_review(), now)
     return Context(load_pack(scope, configured_goal()), due.text, now, due.due)

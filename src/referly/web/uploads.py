@@ -52,9 +52,13 @@ def keep(file: UploadedFile, kind: str, preset: str, strict: bool) -> Upload:
     """Store an uploaded file for its preview and commit."""
     name = safe_name(file.name or "upload")
     if Path(name).suffix.lower() not in SUFFIXES:
-        raise InvalidInput(f"file: {name} is not a CSV, TSV, XLSX, Parquet or zip file")
+        raise InvalidInput(
+            f"The file {name} is not a CSV, TSV, XLSX, Parquet or zip file", field="file", code="unreadable_file"
+        )
     if file.size is not None and file.size > MAX_BYTES:
-        raise InvalidInput(f"file: {name} is larger than {MAX_BYTES // (1024 * 1024)} MB")
+        raise InvalidInput(
+            f"The file {name} is larger than {MAX_BYTES // (1024 * 1024)} MB", field="file", code="file_too_large"
+        )
     upload = Upload(secrets.token_urlsafe(16), name, kind, preset, strict)
     upload.path.parent.mkdir(mode=0o700)
     with upload.path.open("wb") as out:

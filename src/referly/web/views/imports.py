@@ -24,6 +24,7 @@ from referly.web.pages import page
 
 PRESETS = ("hubspot", "salesforce", "pipedrive")
 ERRORS_SHOWN = 200
+FORM_FIELDS = ("file", "kind", "preset")  # an error about anything else is shown on the file
 
 
 @page(Permission.IMPORT)
@@ -37,17 +38,19 @@ def upload(request: HttpRequest) -> HttpResponse:
     file = request.FILES.get("file")
     try:
         if file is None:
-            raise InvalidInput(_("file: choose a file to import"))
+            raise InvalidInput(_("Choose a file to import"), field="file", code="file_required")
         if kind and kind not in ORDER:
-            raise InvalidInput(f"kind: {kind!r} is not one of {', '.join(ORDER)}")
+            raise InvalidInput(f"The kind {kind!r} is not one of {', '.join(ORDER)}", field="kind", code="unknown_kind")
         if preset and preset not in PRESETS:
-            raise InvalidInput(f"preset: {preset!r} is not one of {', '.join(PRESETS)}")
+            raise InvalidInput(
+                f"The preset {preset!r} is not one of {', '.join(PRESETS)}", field="preset", code="unknown_preset"
+            )
         kept = uploads.keep(file, kind, preset, strict)
         uploads.remember(request.session, kept)
         result = importing(kept, dry_run=True)
     except ReferlyError as exc:
         uploads.forget(request.session)
-        return import_page(request, values=values, error=str(exc), status=exc.http_status)
+        return import_page(request, values=values, error=str(exc), error_field=exc.field, status=exc.http_status)
     return import_page(request, values=values, upload=kept, result=result)
 
 
@@ -59,7 +62,7 @@ def commit(request: HttpRequest) -> HttpResponse:
         kept = uploads.recall(request.session, request.POST.get("key", ""))
         result = importing(kept, dry_run=False)
     except ReferlyError as exc:
-        return import_page(request, error=str(exc), status=exc.http_status)
+        return import_page(request, error=str(exc), error_field=exc.field, status=exc.http_status)
     uploads.forget(request.session)
     return import_page(request, upload=kept, result=result, committed=True)
 
@@ -80,6 +83,7 @@ def import_page(
     result: ImportResult | None = None,
     committed: bool = False,
     error: str = "",
+    error_field: str | None = None,
     status: int = 200,
 ) -> HttpResponse:
     errors = [e for o in result.outcomes for e in o.errors] if result is not None else []
@@ -97,6 +101,7 @@ def import_page(
             "error_count": len(errors),
             "committed": committed,
             "error": error,
+            "error_field": (error_field if error_field in FORM_FIELDS else "file") if error else "",
         },
         status=status,
     )

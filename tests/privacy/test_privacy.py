@@ -103,8 +103,8 @@ def test_forget_leaves_no_email_name_or_phone_anywhere_and_keeps_the_counts(
 
 
 def test_an_erased_person_is_never_asked_again(jane: Contact) -> None:
-    from referly.crm.privacy import forget
     from referly.errors import NotPermitted
+    from referly.privacy.services import forget
 
     forget(EMAIL, NOW)
     with pytest.raises(NotPermitted, match="must not be asked"):

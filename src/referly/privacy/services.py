@@ -27,6 +27,8 @@ from django.db.models.functions import Cast
 from referly.crm import normalise
 from referly.crm.models import Connection, Contact, Employment, Interaction, InteractionKind, Merge, Signal
 from referly.errors import NotFound
+from referly.referrals.models import Ask, Referral, ReferralTransition
+from referly.scoring.models import NextBestAction, RelationshipStrength, SponsorScore
 
 ERASED = "[erased]"
 APPS = ("crm", "referrals", "reports", "scoring", "admin")
@@ -122,8 +124,6 @@ def _models() -> list[type[models.Model]]:
 
 def _scrub_first_name(person: Contact) -> int:
     """Drafts and notes of the person's own referrals greet them by first name: erase it there too."""
-    from referly.referrals.models import ReferralTransition
-
     if len(person.first_name) < 2:
         return 0
     pattern = re.compile(rf"\b{re.escape(person.first_name)}\b", re.IGNORECASE)
@@ -140,8 +140,6 @@ def _scrub_first_name(person: Contact) -> int:
 
 
 def _delete_scores(contact_id: int) -> int:
-    from referly.scoring.models import NextBestAction, RelationshipStrength, SponsorScore
-
     deleted = RelationshipStrength.objects.filter(contact_id=contact_id).delete()[0]
     deleted += SponsorScore.objects.filter(contact_id=contact_id).delete()[0]
     gone = NextBestAction.objects.filter(Q(sponsor_id=contact_id) | Q(target_contact_id=contact_id)).delete()
@@ -213,8 +211,6 @@ def _scrub_value(value: Any, pattern: re.Pattern[str]) -> Any:
 
 def export_person(email: str) -> dict[str, Any]:
     """Everything held about the person, as JSON-ready data."""
-    from referly.referrals.models import Ask, Referral
-
     person = find_person(email)
     fields = ("first_name", "last_name", "email", "phone", "title", "seniority", "role", "source_system")
     referrals = Referral.objects.filter(Q(referrer_contact=person) | Q(target_contact=person)).select_related(

@@ -22,7 +22,7 @@ def forget(email: str, yes: bool) -> None:
     from django.db import transaction
     from django.utils import timezone
 
-    from referly.crm import privacy
+    from referly.privacy import services as privacy
 
     person = privacy.find_person(email)
     if not yes:
@@ -45,7 +45,7 @@ def export_person(email: str, out: Path | None) -> None:
     open_database()
     from django.core.serializers.json import DjangoJSONEncoder
 
-    from referly.crm.privacy import export_person as export
+    from referly.privacy.services import export_person as export
 
     text = json.dumps(export(email), cls=DjangoJSONEncoder, indent=2, ensure_ascii=False) + "\n"
     write_or_echo(text, out)
