@@ -1,7 +1,8 @@
 """Every REFERLY_* environment variable, declared once with its default and its meaning.
 
-``settings.py`` (Django's settings) and the docs both read this list, so a setting cannot
-exist without being documented (a test checks docs/settings.md against it).
+Nothing else reads the environment: code asks a ``Setting`` for its value, typed (``on``, ``items``,
+``path``, ``count``). ``settings.py`` (Django's settings) and the docs both read this list, so a
+setting cannot exist without being documented (a test checks docs/settings.md against it).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from referly.errors import Unavailable
 
 
 @dataclass(frozen=True)
@@ -19,6 +22,29 @@ class Setting:
 
     def value(self) -> str:
         return os.environ.get(self.name, self.default)
+
+    def on(self) -> bool:
+        """A switch: on when set to 1."""
+        return self.value().strip() == "1"
+
+    def items(self) -> list[str]:
+        """A comma-separated list, without blanks."""
+        return [item.strip() for item in self.value().split(",") if item.strip()]
+
+    def path(self) -> Path | None:
+        """A file or folder, or None when the setting is empty."""
+        text = self.value().strip()
+        return Path(text).expanduser() if text else None
+
+    def count(self, unit: str) -> int:
+        """A whole number of ``unit`` (days, minutes, attempts), at least 1; ``Unavailable`` otherwise."""
+        try:
+            value = int(self.value())
+        except ValueError:
+            raise Unavailable(f"{self.name} must be a whole number of {unit}, not {self.value()!r}") from None
+        if value < 1:
+            raise Unavailable(f"{self.name} must be at least 1")
+        return value
 
 
 DATABASE_URL = Setting(

@@ -38,8 +38,8 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
-DEBUG = config.DEBUG.value() == "1"
-ALLOWED_HOSTS = [h.strip() for h in config.ALLOWED_HOSTS.value().split(",") if h.strip()]
+DEBUG = config.DEBUG.on()
+ALLOWED_HOSTS = config.ALLOWED_HOSTS.items()
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -136,13 +136,13 @@ SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
 
 # Behind HTTPS (a reverse proxy that sets X-Forwarded-Proto): cookies only over HTTPS, and HSTS.
-HTTPS = config.HTTPS.value() == "1"
+HTTPS = config.HTTPS.on()
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
-CSRF_TRUSTED_ORIGINS = [o.strip() for o in config.TRUSTED_ORIGINS.value().split(",") if o.strip()]
+CSRF_TRUSTED_ORIGINS = config.TRUSTED_ORIGINS.items()
 
 # Login rate limiting: after AXES_FAILURE_LIMIT failures for one user name from one address, that pair
 # is locked out for AXES_COOLOFF_TIME hours.

@@ -16,7 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, QuerySet
 
 from referly import config
-from referly.errors import Conflict, InvalidInput, Unavailable
+from referly.errors import Conflict, InvalidInput
 from referly.jobs.handlers import Outcome
 from referly.jobs.models import Job, JobKind, JobRun, JobState, RunOutcome
 from referly.jobs.schedule import Occurrence
@@ -36,21 +36,11 @@ def check_kind(kind: str) -> str:
 
 
 def lease_length() -> timedelta:
-    return timedelta(minutes=_positive(config.JOB_LEASE_MINUTES, "minutes"))
+    return timedelta(minutes=config.JOB_LEASE_MINUTES.count("minutes"))
 
 
 def attempts_allowed() -> int:
-    return _positive(config.JOB_MAX_ATTEMPTS, "attempts")
-
-
-def _positive(setting: config.Setting, unit: str) -> int:
-    try:
-        value = int(setting.value())
-    except ValueError:
-        raise Unavailable(f"{setting.name} must be a whole number of {unit}, not {setting.value()!r}") from None
-    if value < 1:
-        raise Unavailable(f"{setting.name} must be at least 1")
-    return value
+    return config.JOB_MAX_ATTEMPTS.count("attempts")
 
 
 def enqueue(kind: str, run_after: datetime, now: datetime, key: str | None = None) -> Job:

@@ -24,7 +24,7 @@ from referly.crm.models import (
     OpportunityStageChange,
     Teammate,
 )
-from referly.errors import Conflict, InvalidInput, NotFound, NotPermitted, Unavailable
+from referly.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from referly.outreach.scripts import SCRIPT_CHANNEL, script_key
 from referly.referrals import credit, drafts, ledger, queries
 from referly.referrals.lifecycle import check_transition
@@ -278,7 +278,7 @@ def _close_opportunity(opportunity_id: int, stage: str, now: datetime) -> None:
 
 def recompute_credit(window_days: int | None = None) -> int:
     """Apply the credit rules to every referral; returns how many changed."""
-    window = window_days if window_days is not None else _int_setting(config.ATTRIBUTION_DAYS)
+    window = window_days if window_days is not None else config.ATTRIBUTION_DAYS.count("days")
     rows = list(
         Referral.objects.values(
             "id",
@@ -343,7 +343,7 @@ def _ended_unintroduced(stage: str, consent_at: datetime | None) -> bool:
 
 def refresh(now: datetime, silence_days: int | None = None) -> dict[str, int]:
     """The daily sweep: silent asks become no_response, closed deals move their referrals, credit is redone."""
-    days = silence_days if silence_days is not None else _int_setting(config.NO_RESPONSE_DAYS)
+    days = silence_days if silence_days is not None else config.NO_RESPONSE_DAYS.count("days")
     silent = Referral.objects.filter(stage=S.REQUESTED, stage_changed_at__lte=now - timedelta(days=days))
     expired = 0
     for referral_id in silent.values_list("id", flat=True):
@@ -364,16 +364,6 @@ def follow_deals(now: datetime) -> int:
         note = f"The deal was {deal_stage} in the CRM"
         advance(referral_id, deal_stage, actor=None, now=now, note=note, recompute=False)
     return len(moved)
-
-
-def _int_setting(setting: config.Setting) -> int:
-    try:
-        value = int(setting.value())
-    except ValueError:
-        raise Unavailable(f"{setting.name} must be a whole number of days, not {setting.value()!r}") from None
-    if value < 1:
-        raise Unavailable(f"{setting.name} must be at least 1 day")
-    return value
 
 
 def teammate_by_email(email: str | None) -> Teammate | None:

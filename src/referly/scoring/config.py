@@ -80,8 +80,7 @@ def load_settings(path: Path | None = None, *, configured: bool = True, shown_as
     ``shown_as`` is the file's name in error messages when ``path`` is a draft of it."""
     text = resources.files("referly.scoring").joinpath("defaults.toml").read_text(encoding="utf-8")
     raw = tomllib.loads(text)
-    variable = config.SCORING.value() if configured else ""
-    chosen = path or (Path(variable) if variable else None)
+    chosen = path or (config.SCORING.path() if configured else None)
     if chosen is not None:
         try:
             _merge(raw, tomllib.loads(chosen.read_text(encoding="utf-8")))

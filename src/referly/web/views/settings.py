@@ -41,16 +41,15 @@ def settings_view(
     scoring_text: str | None = None,
     scoring_error: str = "",
 ) -> HttpResponse:
-    file = config.SCORING.value()
+    file = config.SCORING.path()
     try:
         scoring = load_settings()
     except ReferlyError as exc:  # a missing or broken file: show the defaults, and why they are shown
         scoring = load_settings(configured=False)
-        if Path(file).exists():  # not yet created: the first save creates it
+        if file is not None and file.exists():  # not yet created: the first save creates it
             scoring_error = scoring_error or str(exc)
     if scoring_text is None:
-        is_file = bool(file) and Path(file).is_file()
-        scoring_text = Path(file).read_text(encoding="utf-8", errors="replace") if is_file else ""
+        scoring_text = file.read_text(encoding="utf-8", errors="replace") if file and file.is_file() else ""
     users = list(User.objects.select_related("member").order_by("username"))
     tokens = list(ApiToken.objects.filter(revoked_at__isnull=True).select_related("user").order_by("user__username"))
     return render(
@@ -111,11 +110,10 @@ def revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 @page(Permission.ADMINISTER)
 def save_scoring(request: HttpRequest) -> HttpResponse:
     """Check the scoring overrides as the next run would read them, then replace the file in one step."""
-    file = config.SCORING.value()
+    target = config.SCORING.path()
     text = request.POST.get("text", "").replace("\r\n", "\n")
-    if not file:
+    if target is None:
         return settings_view(request, status=409, scoring_text=text, scoring_error=_("No settings file is configured."))
-    target = Path(file)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(
