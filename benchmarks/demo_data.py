@@ -37,8 +37,8 @@ def main() -> None:
     from django.db import connection, transaction
 
     from referly.census import record_counts
-    from referly.ingest.bulk import column_values, write_rows
     from referly.ingest.demo import DemoContext, generate, load, volumes_for
+    from referly.kit.bulk import column_values, write_rows
 
     ctx = DemoContext(volumes_for(args.scale), 7, date(2026, 11, 1))
     started = time.perf_counter()

@@ -41,10 +41,10 @@ def main() -> None:
     from django.db import connection, transaction
 
     from referly.crm.models import Interaction
-    from referly.ingest.bulk import write_rows
     from referly.ingest.demo import DemoContext, generate, load, volumes_for
     from referly.ingest.importer import run_import
     from referly.ingest.mapping import parse_mapping
+    from referly.kit.bulk import write_rows
 
     ctx = DemoContext(volumes_for("tiny"), 7, date(2026, 11, 1))
     with transaction.atomic():

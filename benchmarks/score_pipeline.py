@@ -52,17 +52,20 @@ def main() -> None:
 
     open_database()
     import duckdb
+    from django.db import transaction
 
-    from referly.scoring.commands import score_now
     from referly.scoring.config import load_settings
     from referly.scoring.pipeline import as_of_moment
+    from referly.scoring.services import score_database
     from referly.scoring.store import load_events
     from referly.scoring.strength import reduce_events
 
     day = date(2026, 11, 23)
-    score_now(day, [])  # warm the file cache, as a daily run finds it
+    with transaction.atomic():
+        score_database(day, [])  # warm the file cache, as a daily run finds it
     started = time.perf_counter()
-    run = score_now(day, [])
+    with transaction.atomic():
+        run = score_database(day, [])
     pipeline = time.perf_counter() - started
 
     events = load_events()

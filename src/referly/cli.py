@@ -43,14 +43,16 @@ def init() -> None:
 
 
 def _register() -> None:
-    from referly.ingest.commands import demo, demo_data
+    from referly.demo import demo
+    from referly.ingest.commands import demo_data
     from referly.ingest.import_commands import dedupe, import_command
 
     main.add_command(demo_data)
     main.add_command(demo)
     main.add_command(import_command)
     main.add_command(dedupe)
-    from referly.scoring.commands import actions, evaluate, score
+    from referly.evaluate import evaluate
+    from referly.scoring.commands import actions, score
 
     main.add_command(evaluate)
     main.add_command(score)

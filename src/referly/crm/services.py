@@ -12,7 +12,7 @@ from referly.crm import normalise
 from referly.crm.colleagues import Job, former_colleagues
 from referly.crm.models import Account, Connection, ConnectionKind, Contact, Employment, Teammate
 from referly.errors import Conflict, InvalidInput
-from referly.ingest.bulk import insert_rows
+from referly.kit.bulk import insert_rows
 
 M = TypeVar("M", bound=models.Model)
 

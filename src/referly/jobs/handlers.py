@@ -31,9 +31,9 @@ Handler = Callable[[datetime], Outcome]
 
 def run_scoring(now: datetime) -> Outcome:
     """The scoring run `referly score` makes, as of the moment it runs."""
-    from referly.scoring.commands import score_now
+    from referly.scoring.services import score_database
 
-    run = score_now(None, [])
+    run = score_database(None, [])  # inside the worker's transaction
     counts = {str(k): int(v) for k, v in dict(run.counts).items()}
     return Outcome(
         f"scoring run {run.pk} as of {run.as_of:%Y-%m-%d %H:%M} UTC: {counts.get('actions', 0):,} next best "

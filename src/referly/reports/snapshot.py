@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
+from referly.crm.lifecycle import Lifecycle
+from referly.kit.sql import sql_text
 from referly.scoring.context import DAY, Inputs
 from referly.scoring.store import day_sql, epoch_sql, fetch_table, load_inputs
 
@@ -82,10 +84,10 @@ def inputs_as_of(moment: int, *, current: Inputs | None = None, hidden_referrals
 def _accounts(day: int) -> pa.Table:
     since, churned = day_sql("client_since"), day_sql("churned_on")
     lifecycle = f"""CASE
-        WHEN {churned} < {day} THEN 'churned'
-        WHEN {since} < {day} THEN 'client'
-        WHEN {since} >= {day} THEN 'prospect'
-        WHEN {churned} >= {day} THEN 'client'
+        WHEN {churned} < {day} THEN {sql_text(Lifecycle.CHURNED)}
+        WHEN {since} < {day} THEN {sql_text(Lifecycle.CLIENT)}
+        WHEN {since} >= {day} THEN {sql_text(Lifecycle.PROSPECT)}
+        WHEN {churned} >= {day} THEN {sql_text(Lifecycle.CLIENT)}
         ELSE lifecycle END"""
     return fetch_table(
         "SELECT id, name, industry, employees, CAST(annual_revenue AS FLOAT), country, "

@@ -24,7 +24,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from referly.scoring.context import sql_text
+from referly.kit.sql import sql_text
 from referly.scoring.paths import path_ties_sql
 
 SIZE_BANDS = "CASE WHEN {e} < 50 THEN 0 WHEN {e} < 250 THEN 1 WHEN {e} < 1000 THEN 2 WHEN {e} < 5000 THEN 3 ELSE 4 END"

@@ -10,11 +10,6 @@ import pyarrow as pa
 DAY = 86_400
 
 
-def sql_text(value: object) -> str:
-    """``value`` as a SQL string literal (quotes doubled)."""
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 @dataclass
 class Inputs:
     """Every table as Arrow. Times are epoch seconds (``ts``) or days since 1970 (``day``)."""

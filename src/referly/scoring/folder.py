@@ -25,9 +25,11 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from referly.crm.colleagues import FULL_OVERLAP_DAYS, MIN_OVERLAP_DAYS
+from referly.crm.lifecycle import Lifecycle, lifecycle_in
 from referly.errors import InvalidInput, Unavailable
+from referly.kit.sql import sql_text
 from referly.scoring.config import StrengthSettings
-from referly.scoring.context import Inputs, sql_text
+from referly.scoring.context import Inputs
 from referly.scoring.pipeline import Results
 from referly.scoring.strength import PairState, reduction_sql
 
@@ -192,9 +194,10 @@ def connection_ties(con: duckdb.DuckDBPyConnection, today: date) -> pa.Table:
     return pa.concat_tables([declared, former])
 
 
-_SIDES_SQL = """
-SELECT c.id, a.lifecycle = 'client' AS client FROM contacts c JOIN accounts a ON a.id = c.account_id
-WHERE a.lifecycle IN ('client', 'prospect')
+_SIDES_SQL = f"""
+SELECT c.id, {lifecycle_in("a.lifecycle", Lifecycle.CLIENT)} AS client
+FROM contacts c JOIN accounts a ON a.id = c.account_id
+WHERE {lifecycle_in("a.lifecycle", Lifecycle.CLIENT, Lifecycle.PROSPECT)}
 """
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
+from referly.crm.lifecycle import Lifecycle, lifecycle_in
 from referly.scoring.config import GateSettings
 
 DAY = 86_400
@@ -65,10 +66,10 @@ def gate_reasons(con: duckdb.DuckDBPyConnection, today: int, gates: GateSettings
 def recovery_accounts(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """Client accounts with a detractor: to win back before anyone there is asked for anything."""
     return con.sql(
-        """
+        f"""
         SELECT g.account_id, count(*) AS detractors, list(g.contact_id ORDER BY g.contact_id) AS contact_ids
         FROM gated g JOIN accounts a ON a.id = g.account_id
-        WHERE g.detractor AND a.lifecycle = 'client'
+        WHERE g.detractor AND {lifecycle_in("a.lifecycle", Lifecycle.CLIENT)}
         GROUP BY g.account_id ORDER BY detractors DESC, g.account_id
         """
     ).to_arrow_table()

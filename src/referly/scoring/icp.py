@@ -13,8 +13,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from referly.kit.sql import sql_text
 from referly.scoring.config import Criterion, IcpSettings
-from referly.scoring.context import sql_text
 
 
 def meets(criterion: Criterion, value: Any) -> bool | None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import duckdb
 import pyarrow as pa
 
+from referly.crm.lifecycle import Lifecycle, lifecycle_in
+
 
 def _best_key(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
     """SQL for the strongest path of a group as one number (its strength, then the lowest contact id), and
@@ -51,7 +53,7 @@ def warm_paths(con: duckdb.DuckDBPyConnection, min_path: float) -> pa.Table:
         ),
         targets AS (
             SELECT c.id, c.account_id FROM contacts c JOIN accounts a ON a.id = c.account_id
-            WHERE a.lifecycle = 'prospect' AND NOT c.do_not_contact
+            WHERE {lifecycle_in("a.lifecycle", Lifecycle.PROSPECT)} AND NOT c.do_not_contact
         ),
         ties AS (
             SELECT e.from_id AS sponsor_id, e.to_id AS target_contact_id, pool.account_id AS sponsor_account_id,

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 import numpy as np
 import pyarrow as pa
 
+from referly.crm.lifecycle import Lifecycle, lifecycle_in
 from referly.scoring.actions import next_best_actions
 from referly.scoring.config import ScoringSettings
 from referly.scoring.context import DAY, Inputs, engine
@@ -78,7 +79,7 @@ def run_pipeline(
         "pool",
         con.sql(
             "SELECT c.id, c.account_id FROM contacts c JOIN accounts a ON a.id = c.account_id "
-            "WHERE a.lifecycle = 'client'"
+            f"WHERE {lifecycle_in('a.lifecycle', Lifecycle.CLIENT)}"
         ).to_arrow_table(),
     )
     gated = gate_reasons(con, today, settings.gates)

@@ -10,7 +10,8 @@ import numpy as np
 import pyarrow as pa
 from django.db import connection
 
-from referly.ingest.bulk import insert_rows
+from referly.crm.lifecycle import Lifecycle, lifecycle_in
+from referly.kit.bulk import insert_rows
 from referly.scoring.config import StrengthSettings
 from referly.scoring.context import Inputs
 from referly.scoring.models import (
@@ -134,7 +135,7 @@ def load_inputs(events: pa.Table | None = None) -> Inputs:
             # Only ties a warm path can take: one end at a client account (the sponsor), the other at a
             # prospect (the target); about a third of them on the smb demo.
             "WITH side AS (SELECT c.id, a.lifecycle FROM crm_contact c JOIN crm_account a ON a.id = c.account_id "
-            "WHERE a.lifecycle IN ('client', 'prospect')) "
+            f"WHERE {lifecycle_in('a.lifecycle', Lifecycle.CLIENT, Lifecycle.PROSPECT)}) "
             "SELECT t.from_contact_id, t.to_contact_id, t.kind, t.confidence, t.provenance FROM crm_connection t "
             "JOIN side f ON f.id = t.from_contact_id JOIN side o ON o.id = t.to_contact_id "
             "WHERE f.lifecycle <> o.lifecycle",

@@ -1,6 +1,7 @@
 """The CRM records, one module per domain line."""
 
-from referly.crm.models.accounts import Account, Lifecycle
+from referly.crm.lifecycle import Lifecycle
+from referly.crm.models.accounts import Account
 from referly.crm.models.activity import Interaction, InteractionKind, Signal, SignalKind
 from referly.crm.models.audit import Merge
 from referly.crm.models.network import Connection, ConnectionKind, Employment

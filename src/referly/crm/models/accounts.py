@@ -3,14 +3,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 
+from referly.crm.lifecycle import Lifecycle
 from referly.crm.models.base import ExternalRecord, lower_case, one_of
-
-
-class Lifecycle(models.TextChoices):
-    PROSPECT = "prospect", "Prospect"
-    CLIENT = "client", "Client"
-    PARTNER = "partner", "Partner"
-    CHURNED = "churned", "Churned"
 
 
 class Account(ExternalRecord):

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from referly.crm.services import refresh_former_colleagues
-from referly.ingest.bulk import insert_rows, reset_sequences
 from referly.ingest.demo.context import DemoContext
 from referly.ingest.demo.deals import generate_pipeline, pipeline_frames
 from referly.ingest.demo.firmographics import generate_market, generate_team
@@ -21,6 +20,7 @@ from referly.ingest.demo.signals import generate_signals
 from referly.ingest.demo.ties import generate_ties
 from referly.ingest.demo.touches import TouchPlan, plan_touches, touches_frame
 from referly.ingest.demo.volumes import SCALES, Volumes, volumes_for
+from referly.kit.bulk import insert_rows, reset_sequences
 
 __all__ = ["SCALES", "DemoContext", "Frame", "Volumes", "generate", "load", "volumes_for"]
 

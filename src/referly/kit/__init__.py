@@ -1,0 +1,1 @@
+"""Shared mechanics that know no domain: bulk writing, SQL literals. Imports nothing else of Referly."""
