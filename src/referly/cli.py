@@ -82,6 +82,11 @@ def _register() -> None:
 
     main.add_command(user)
     main.add_command(serve)
+    from referly.connect.commands import webhook
+    from referly.connect.export_commands import export
+
+    main.add_command(webhook)
+    main.add_command(export)
 
 
 _register()

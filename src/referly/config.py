@@ -121,6 +121,14 @@ REFERRAL_GOAL_MONTHS = Setting(
 CHROMIUM = Setting(
     "REFERLY_CHROMIUM", "", "Chromium executable that prints PDF reports. Empty: chromium (or Chrome) found on PATH."
 )
+WEBHOOK_ALLOW_PRIVATE = Setting(
+    "REFERLY_WEBHOOK_ALLOW_PRIVATE",
+    "0",
+    "1 lets webhooks go to loopback, link-local and private addresses (receivers on your own network).",
+)
+WEBHOOK_TIMEOUT = Setting(
+    "REFERLY_WEBHOOK_TIMEOUT", "10", "Seconds a webhook receiver has to answer before the try counts as failed."
+)
 
 ALL: tuple[Setting, ...] = (
     DATABASE_URL,
@@ -145,6 +153,8 @@ ALL: tuple[Setting, ...] = (
     REFERRAL_GOAL_SHARE,
     REFERRAL_GOAL_MONTHS,
     CHROMIUM,
+    WEBHOOK_ALLOW_PRIVATE,
+    WEBHOOK_TIMEOUT,
 )
 
 

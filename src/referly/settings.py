@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "referly.scoring",
     "referly.jobs",
     "referly.access",
+    "referly.connect",
     "referly.web",
     "referly.api",
     "ninja",

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.http import HttpResponse
 
 from referly.api.main import api
-from tests.api.conftest import API, World, get, post, upload
+from tests.api.conftest import API, World, bearer, get, post, upload
 
 Call = Callable[[World, str | None], HttpResponse]
 OK = "ok"
@@ -20,6 +20,7 @@ MOS_RECORD = {"admin": OK, "manager": OK, "member": OK, "other": 404, "viewer": 
 ACT_ON_MOS = {"admin": OK, "manager": OK, "member": OK, "other": 404, "viewer": 403}
 CREATE_FOR_MO = {"admin": OK, "manager": OK, "member": OK, "other": 403, "viewer": 403}
 IMPORTERS = {"admin": OK, "manager": OK, "member": 403, "other": 403, "viewer": 403}
+ADMINS = {"admin": OK, "manager": 403, "member": 403, "other": 403, "viewer": 403}
 
 SIGNAL_ROWS = {"rows": [{"account": "client.example", "kind": "renewal", "occurred_on": "2026-09-01"}]}
 TOUCH_ROWS = {
@@ -70,7 +71,34 @@ RULES: dict[str, tuple[Call, dict[str, Any]]] = {
         lambda w, t: upload("/imports", t, "signals.csv", SIGNALS_CSV, kind="signals", dry_run="true"),
         IMPORTERS,
     ),
+    "GET /webhooks": (lambda w, t: get("/webhooks", t), ADMINS),
+    "GET /tables": (lambda w, t: get("/tables", t), IMPORTERS),  # every owner's records: not for members
+    "GET /tables/{name}": (lambda w, t: get("/tables/contacts", t, limit=5), IMPORTERS),
+    "POST /webhooks": (lambda w, t: post("/webhooks", t, WEBHOOK), ADMINS),
+    "DELETE /webhooks/{subscription_id}": (lambda w, t: delete(f"/webhooks/{_a_webhook()}", t), ADMINS),
+    "GET /webhooks/{subscription_id}/deliveries": (
+        lambda w, t: get(f"/webhooks/{_a_webhook()}/deliveries", t),
+        ADMINS,
+    ),
 }
+WEBHOOK = {"url": "https://hooks.example.com/referly", "events": ["referral.won"]}
+
+
+def _a_webhook() -> int:
+    from django.utils import timezone
+
+    from referly.connect.models import Subscription
+
+    made = Subscription.objects.create(
+        url=WEBHOOK["url"], events=["referral.won"], secret="whsec_", created_at=timezone.now()
+    )
+    return made.pk
+
+
+def delete(path: str, token: str | None) -> HttpResponse:
+    from django.test import Client
+
+    return Client().delete(API + path, **bearer(token))
 
 
 def _any_opportunity() -> int:
@@ -91,6 +119,11 @@ def isolated(call: Call, w: World, token: str | None) -> HttpResponse:
         response = call(w, token)
         transaction.set_rollback(True)
     return response
+
+
+@pytest.fixture(autouse=True)
+def webhooks_anywhere(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REFERLY_WEBHOOK_ALLOW_PRIVATE", "1")  # no name resolves on a machine without a network
 
 
 def test_every_documented_endpoint_has_a_rule_and_every_rule_an_endpoint() -> None:

@@ -41,6 +41,7 @@ def rules(company: Company) -> dict[str, tuple[str, list[Any], dict[str, int]]]:
         "web:accounts": ("get", [], read),
         "web:account": ("get", [account], read),
         "web:reports": ("get", [], read),
+        "web:tables_download": ("get", [], {"admin": 200, "manager": 200, "member": 403, "other": 403, "viewer": 403}),
         "web:reviews": ("get", [], read),
         "web:review": ("get", ["2026-10"], dict.fromkeys(EVERYONE, 404)),  # nothing frozen yet: said, not a crash
         "web:review_export": ("get", ["2026-10", "html"], dict.fromkeys(EVERYONE, 404)),
@@ -55,6 +56,11 @@ def rules(company: Company) -> dict[str, tuple[str, list[Any], dict[str, int]]]:
         "web:scoring": ("post", [], {"manager": 403, "member": 403, "other": 403, "viewer": 403}),
         "web:change_role": ("post", [1], {"manager": 403, "member": 403, "other": 403, "viewer": 403}),
         "web:revoke_token": ("post", [1], {"manager": 403, "member": 403, "other": 403, "viewer": 403}),
+        "web:webhooks": ("get", [], {"admin": 200, "manager": 403, "member": 403, "other": 403, "viewer": 403}),
+        "web:webhook_add": ("post", [], {"admin": 422, "manager": 403, "member": 403, "other": 403, "viewer": 403}),
+        "web:webhook_remove": ("post", [1], {"admin": 404, "manager": 403, "member": 403, "other": 403, "viewer": 403}),
+        "web:webhook_test": ("post", [1], {"admin": 404, "manager": 403, "member": 403, "other": 403, "viewer": 403}),
+        "web:webhook_redeliver": ("post", [1], {"manager": 403, "member": 403, "other": 403, "viewer": 403}),
     }
 
 

@@ -15,6 +15,8 @@ from referly.api import (
     referrals,
     scripts,
     signals,
+    tables,
+    webhooks,
 )
 
 ALL: list[tuple[str, Router]] = [
@@ -28,4 +30,6 @@ ALL: list[tuple[str, Router]] = [
     ("", scripts.router),
     ("/metrics", metrics.router),
     ("/imports", imports.router),
+    ("/webhooks", webhooks.router),
+    ("/tables", tables.router),
 ]

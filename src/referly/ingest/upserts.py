@@ -201,6 +201,10 @@ class RecordWriter:
         for pk, row in updates.items():
             record = current[pk]
             fields = self._fields_of(row)
+            if not row.values.get("external_id"):
+                fields.pop(
+                    "source_system", None
+                )  # matched by e-mail, domain or name: the row names no system of its own
             if "custom" in fields:
                 fields["custom"] = {**getattr(record, "custom", {}), **fields["custom"]}
             diff = {k: v for k, v in fields.items() if v is not None and getattr(record, k) != v}

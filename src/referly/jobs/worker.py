@@ -17,12 +17,15 @@ from datetime import datetime, timedelta, tzinfo
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from referly.connect.sending import deliver_webhooks
 from referly.database import database_errors
 from referly.errors import ReferlyError, Unavailable
 from referly.jobs.handlers import HANDLERS, Handler
 from referly.jobs.models import Job, JobState
 from referly.jobs.queue import LeaseLost, claim_next, enqueue_occurrences, fail, finish, requeue_expired, take_back
 from referly.jobs.schedule import SCHEDULE, Recurring, due_occurrences
+
+Webhooks = Callable[[Callable[[], datetime]], dict[str, int]]
 
 # SQLite has one write lock, and a writer waiting for it (the web app, another worker) only looks again
 # every 100 ms or so: a worker draining many short jobs back to back would keep it out. Pausing this
@@ -63,6 +66,7 @@ class Worker:
         clock: Callable[[], datetime] = timezone.now,
         say: Say = _quiet,
         pause: float = 0.0,
+        webhooks: Webhooks | None = deliver_webhooks,
     ) -> None:
         self.name = name
         self.lease = lease
@@ -73,6 +77,7 @@ class Worker:
         self.clock = clock
         self.say = say
         self.pause = pause
+        self.webhooks = webhooks
         self.tally = Tally()
         self.stopping = threading.Event()
 
@@ -90,6 +95,7 @@ class Worker:
             try:
                 with database_errors():
                     self.upkeep()
+                    self.deliver()
                     while not self.stopping.is_set() and not self._enough(max_jobs):
                         if self.run_next() is None:
                             break
@@ -121,6 +127,18 @@ class Worker:
         for job in queued:
             self.tally.queued += 1
             self.say(f"Queued job {job.pk}: {job.kind} for {job.key}.", "")
+
+    def deliver(self) -> None:
+        """Send the webhook deliveries that are due (between jobs: a receiver never delays a job long)."""
+        if self.webhooks is None:
+            return
+        tally = self.webhooks(self.clock)
+        if tally["delivered"] or tally["gave_up"] or tally["disabled"]:
+            self.say(
+                f"Webhooks: {tally['delivered']} delivered, {tally['retry']} to try again, "
+                f"{tally['gave_up']} given up, {tally['disabled']} subscription(s) disabled.",
+                "failed" if tally["disabled"] else "",
+            )
 
     def run_next(self) -> Job | None:
         """Claim the oldest due job and run it; None when nothing is due."""

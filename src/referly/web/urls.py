@@ -1,7 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from referly.web.views import accounts, imports, referrals, reports, reviews, settings, sponsors, today
+from referly.web.views import (
+    accounts,
+    imports,
+    referrals,
+    reports,
+    reviews,
+    settings,
+    sponsors,
+    tables,
+    today,
+    webhooks,
+)
 
 app_name = "web"
 
@@ -15,6 +26,7 @@ urlpatterns = [
     path("accounts/", accounts.search, name="accounts"),
     path("accounts/<int:account_id>/", accounts.account, name="account"),
     path("reports/", reports.report, name="reports"),
+    path("reports/tables.zip", tables.download, name="tables_download"),
     path("reviews/", reviews.reviews, name="reviews"),
     path("reviews/freeze", reviews.freeze, name="freeze"),
     path("reviews/<str:month>/", reviews.review, name="review"),
@@ -25,6 +37,11 @@ urlpatterns = [
     path("settings/scoring", settings.save_scoring, name="scoring"),
     path("settings/users/<int:user_id>/role", settings.change_role, name="change_role"),
     path("settings/tokens/<int:token_id>/revoke", settings.revoke, name="revoke_token"),
+    path("settings/webhooks/", webhooks.webhooks, name="webhooks"),
+    path("settings/webhooks/add", webhooks.add, name="webhook_add"),
+    path("settings/webhooks/<int:subscription_id>/remove", webhooks.remove, name="webhook_remove"),
+    path("settings/webhooks/<int:subscription_id>/test", webhooks.test, name="webhook_test"),
+    path("settings/webhooks/deliveries/<int:delivery_id>/redeliver", webhooks.redeliver, name="webhook_redeliver"),
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="web/login.html", redirect_authenticated_user=True),

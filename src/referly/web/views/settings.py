@@ -21,6 +21,7 @@ from referly import config
 from referly.access import services as access
 from referly.access.models import ApiToken
 from referly.access.roles import Permission, Role
+from referly.connect.models import Subscription
 from referly.errors import ReferlyError
 from referly.outreach.scripts import template_folders
 from referly.scoring.config import load_settings
@@ -69,6 +70,7 @@ def settings_view(
             "failed_user": failed_user,
             "scoring_text": scoring_text,
             "scoring_error": scoring_error,
+            "disabled_webhooks": Subscription.objects.filter(active=False).count(),
         },
         status=status,
     )
