@@ -19,7 +19,7 @@ SOURCE = Path(__file__).resolve().parents[1] / "src"
 LAYERS = (
     ("kit",),
     ("errors",),
-    ("config", "database", "terminal", "settings"),
+    ("config", "database", "terminal", "settings", "mail"),
     ("crm",),
     ("access",),
     ("scoring", "outreach", "referrals", "ingest", "reports", "privacy", "census"),

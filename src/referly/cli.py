@@ -87,6 +87,9 @@ def _register() -> None:
 
     main.add_command(webhook)
     main.add_command(export)
+    from referly.portal.commands import portal
+
+    main.add_command(portal)
 
 
 _register()

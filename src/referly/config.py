@@ -129,6 +129,17 @@ WEBHOOK_ALLOW_PRIVATE = Setting(
 WEBHOOK_TIMEOUT = Setting(
     "REFERLY_WEBHOOK_TIMEOUT", "10", "Seconds a webhook receiver has to answer before the try counts as failed."
 )
+SMTP_URL = Setting(
+    "REFERLY_SMTP_URL",
+    "",
+    "The SMTP server for messages Referly sends: smtp://user:password@host:587 (STARTTLS) or smtps://host:465.",
+)
+SMTP_PASSWORD = Setting("REFERLY_SMTP_PASSWORD", "", "The SMTP password, when it is not in REFERLY_SMTP_URL.")
+SMTP_CA_FILE = Setting("REFERLY_SMTP_CA_FILE", "", "A CA file to trust for the SMTP server's certificate.")
+MAIL_FROM = Setting("REFERLY_MAIL_FROM", "referly@localhost", "The address messages from Referly are sent from.")
+BASE_URL = Setting(
+    "REFERLY_BASE_URL", "http://127.0.0.1:8000", "The address people reach Referly at, for links in messages."
+)
 
 ALL: tuple[Setting, ...] = (
     DATABASE_URL,
@@ -155,6 +166,11 @@ ALL: tuple[Setting, ...] = (
     CHROMIUM,
     WEBHOOK_ALLOW_PRIVATE,
     WEBHOOK_TIMEOUT,
+    SMTP_URL,
+    SMTP_PASSWORD,
+    SMTP_CA_FILE,
+    MAIL_FROM,
+    BASE_URL,
 )
 
 

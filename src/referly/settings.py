@@ -55,11 +55,20 @@ INSTALLED_APPS = [
     "referly.jobs",
     "referly.access",
     "referly.connect",
+    "referly.portal",
     "referly.web",
     "referly.api",
     "ninja",
     "axes",
 ]
+
+# The portal's rate limits are counted in the database, so that every server process shares them.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "referly_shared_cache"},
+}
+RATELIMIT_USE_CACHE = "shared"
+RATELIMIT_VIEW = "referly.portal.views.too_many"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -73,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",  # a limited request gets RATELIMIT_VIEW's page (429)
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -153,4 +163,4 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_VERBOSE = False
-AXES_CLIENT_IP_CALLABLE = "referly.web.security.client_ip"
+AXES_CLIENT_IP_CALLABLE = "referly.access.client.client_ip"

@@ -44,12 +44,14 @@ def run_scoring(now: datetime) -> Outcome:
 
 def refresh_referrals(now: datetime) -> Outcome:
     """The daily sweep of `referly referral refresh`: silence, deals closed in the CRM, credit."""
+    from referly.portal.services import expire
     from referly.referrals.services import refresh
 
-    done = refresh(now)
+    unanswered = expire(now)  # first: their referrals fall to no response with the right note
+    done = {**refresh(now), "consent_expired": unanswered}
     return Outcome(
         f"{done['no_response']} referral(s) moved to no_response, {done['followed_deals']} followed their deal, "
-        f"{done['credit_changes']} credit change(s)",
+        f"{done['credit_changes']} credit change(s), {unanswered} unanswered consent request(s) closed",
         dict(done),
     )
 

@@ -34,7 +34,13 @@ MOMENTS = (
 )
 MISSING = "\x00missing:%s\x00"
 # The script a referral's channel asks for: a call or a meeting gets talking points.
-SCRIPT_CHANNEL = {"email": "email", "linkedin": "linkedin", "call": "talking-points", "in_person": "talking-points"}
+SCRIPT_CHANNEL = {
+    "email": "email",
+    "linkedin": "linkedin",
+    "call": "talking-points",
+    "in_person": "talking-points",
+    "portal": "email",  # the sponsor offered it on their page; the owner follows up by e-mail
+}
 # The other way: the channel a referral asked with a script records (the first one: talking points are a call).
 REFERRAL_CHANNEL = {script: channel for channel, script in reversed(SCRIPT_CHANNEL.items())}
 

@@ -33,6 +33,7 @@ class Channel(models.TextChoices):
     LINKEDIN = "linkedin", _("LinkedIn")
     CALL = "call", _("Call")
     IN_PERSON = "in_person", _("In person")
+    PORTAL = "portal", _("Sponsor portal")
 
 
 class Referral(models.Model):

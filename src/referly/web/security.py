@@ -33,18 +33,3 @@ class ContentSecurityPolicy:
         response.headers.setdefault("Content-Security-Policy", POLICY)
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         return response
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    """The address a login attempt came from, for the lockout.
-
-    Behind the HTTPS reverse proxy (REFERLY_HTTPS=1) it is the last address of X-Forwarded-For, the
-    one the proxy itself appended (earlier ones are whatever the client claimed); otherwise the peer.
-    """
-    from django.conf import settings
-
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if settings.HTTPS and forwarded:
-        return forwarded.split(",")[-1].strip() or None
-    peer: str | None = request.META.get("REMOTE_ADDR")
-    return peer
