@@ -265,3 +265,39 @@ def test_the_link_command_prints_a_working_link(portal: Portal, cli: Callable[..
     assert visit(portal.page).status_code == 404, "one link per sponsor"
     bad = cli("portal", "link", "nobody@nowhere.example")
     assert bad.exit_code != 0 and "No contact with the e-mail" in bad.output
+
+
+def test_the_owner_makes_copies_and_revokes_a_link_on_the_sponsors_page(portal: Portal) -> None:
+    from django.urls import reverse
+
+    from tests.web.conftest import logged_in
+
+    owner = logged_in(Client(), portal.company.team.member)
+    made = owner.post(reverse("web:sponsor_link", args=[portal.sponsor.pk]))
+    assert made.status_code == 302
+    page = owner.get(reverse("web:sponsors") + "?show=all&q=" + portal.sponsor.last_name).content.decode()
+    field = f'id="sponsor-link-{portal.sponsor.pk}" value="'
+    assert field in page and 'data-copy="sponsor-link-' in page
+    url = page.split(field)[1].split('"')[0]
+    assert visit(url.removeprefix("http://referly.test")).status_code == 200
+    assert visit(portal.page).status_code == 404, "the earlier link stopped working"
+    again = owner.get(reverse("web:sponsors") + "?show=all&q=" + portal.sponsor.last_name).content.decode()
+    assert field not in again, "shown once"
+    assert f'id="revoke-link-{portal.sponsor.pk}"' in again
+    owner.post(reverse("web:sponsor_link_revoke", args=[portal.sponsor.pk]))
+    assert visit(url.removeprefix("http://referly.test")).status_code == 404
+
+
+def test_the_ask_email_carries_the_sponsor_link_when_made_for_an_action(
+    portal: Portal, cli: Callable[..., Result]
+) -> None:
+    action = portal.company.mine[0]
+    out = cli("portal", "link", "--action", str(action.pk), "--lang", "en")
+    assert out.exit_code == 0, out.output
+    url = next(line for line in out.output.splitlines() if line.startswith("http://referly.test/p/"))
+    assert f"Or answer on your own page, in one click, and tell me whom else you know: {url}" in out.output
+    assert visit(url.removeprefix("http://referly.test")).status_code == 200
+    plain = cli("script", str(action.pk))
+    assert "/p/" not in plain.output, "without a link the ask is as it was"
+    french = cli("portal", "link", "--action", str(action.pk), "--lang", "fr").output
+    assert "Vous pouvez aussi répondre en un clic sur votre page" in french

@@ -56,6 +56,8 @@ def rules(company: Company) -> dict[str, tuple[str, list[Any], dict[str, int]]]:
         "web:scoring": ("post", [], {"manager": 403, "member": 403, "other": 403, "viewer": 403}),
         "web:change_role": ("post", [1], {"manager": 403, "member": 403, "other": 403, "viewer": 403}),
         "web:revoke_token": ("post", [1], {"manager": 403, "member": 403, "other": 403, "viewer": 403}),
+        "web:sponsor_link": ("post", [company.mine[0].sponsor_id], {"other": 302, "viewer": 403}),
+        "web:sponsor_link_revoke": ("post", [company.mine[0].sponsor_id], {"viewer": 403}),
         "web:webhooks": ("get", [], {"admin": 200, "manager": 403, "member": 403, "other": 403, "viewer": 403}),
         "web:webhook_add": ("post", [], {"admin": 422, "manager": 403, "member": 403, "other": 403, "viewer": 403}),
         "web:webhook_remove": ("post", [1], {"admin": 404, "manager": 403, "member": 403, "other": 403, "viewer": 403}),

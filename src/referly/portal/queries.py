@@ -8,6 +8,7 @@ its stage in plain words, without an amount.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Q
 
@@ -118,4 +119,15 @@ def their_result(sponsor: Contact) -> str:
 def their_referrals(sponsor: Contact) -> list[Referral]:
     return list(
         Referral.objects.filter(referrer_contact=sponsor).select_related("target_account").order_by("-created_at")[:20]
+    )
+
+
+def live_links(contact_ids: list[int], now: datetime) -> set[int]:
+    """Which of these contacts have a sponsor link that still works (for the Sponsors page's buttons)."""
+    from referly.portal.models import SponsorLink
+
+    return set(
+        SponsorLink.objects.filter(contact_id__in=contact_ids, revoked_at__isnull=True, expires_at__gt=now).values_list(
+            "contact_id", flat=True
+        )
     )

@@ -7,8 +7,10 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from referly.portal.queries import live_links
 from referly.referrals.models import Ask
 from referly.scoring.models import SponsorScore
 from referly.scoring.queries import latest_run
@@ -46,7 +48,16 @@ def sponsors(request: HttpRequest) -> HttpResponse:
         listing = page_of(request, found.order_by("-score", "id"), PAGE_SIZE)
         scores = list(listing.object_list)
         history = asks_of([s.contact_id for s in scores])
-        rows = [{"score": s, "parts": breakdown(s.components), "asks": history.get(s.contact_id, [])} for s in scores]
+        linked = live_links([s.contact_id for s in scores], timezone.now())
+        rows = [
+            {
+                "score": s,
+                "parts": breakdown(s.components),
+                "asks": history.get(s.contact_id, []),
+                "linked": s.contact_id in linked,
+            }
+            for s in scores
+        ]
     return render(
         request,
         "web/sponsors.html",
@@ -58,6 +69,7 @@ def sponsors(request: HttpRequest) -> HttpResponse:
             "query": query_without_page(request),
             "shown": shown,
             "q": query,
+            "made_link": request.session.pop("sponsor_link", None),
         },
     )
 
