@@ -62,24 +62,24 @@ def _open_referral(sponsor: Contact, account_id: int) -> Referral | None:
 
 
 def _requested(link: SponsorLink, account_id: int, contact_id: int | None, now: datetime) -> Referral:
-    owner = _owner(link)
     person = Contact.objects.filter(pk=contact_id).first() if contact_id else None
+    return _offered(link.contact, account_id, person, _owner(link), now, "The sponsor offered to introduce us")
+
+
+def _offered(
+    sponsor: Contact, account_id: int, person: Contact | None, owner: Teammate, now: datetime, why: str
+) -> Referral:
+    """A referral the sponsor offered on their page: recorded, then requested (an ask they made themselves,
+    so the ask caps are overridden with that reason)."""
     made = referrals.create(
-        link.contact,
-        account_id,
-        person,
-        owner,
-        now=now,
-        actor=None,
-        channel="portal",
-        note="Offered on the sponsor page",
+        sponsor, account_id, person, owner, now=now, actor=None, channel="portal", note="From the sponsor page"
     )
     return referrals.advance(
         made.pk,
         ReferralStage.REQUESTED,
         actor=None,
         now=now,
-        note="The sponsor offered to introduce us, on their page",
+        note=why,
         override_reason="offered by the sponsor on their page",
     )
 
@@ -140,24 +140,7 @@ def recommend(link: SponsorLink, form: dict[str, str], now: datetime, after_comm
     existing = _open_referral(sponsor, account.pk)
     if existing is not None and hasattr(existing, "opt_in"):
         raise AlreadyAnswered("Already answered")
-    made = referrals.create(
-        sponsor,
-        account.pk,
-        known,
-        owner,
-        now=now,
-        actor=None,
-        channel="portal",
-        note="Recommended on the sponsor page",
-    )
-    made = referrals.advance(
-        made.pk,
-        ReferralStage.REQUESTED,
-        actor=None,
-        now=now,
-        note="The sponsor recommended someone on their page; their consent is asked",
-        override_reason="offered by the sponsor on their page",
-    )
+    made = _offered(sponsor, account.pk, known, owner, now, "The sponsor recommended someone; their consent is asked")
     request = OptIn.objects.create(
         referral=made,
         name=wanted.name,
