@@ -301,3 +301,33 @@ def test_the_ask_email_carries_the_sponsor_link_when_made_for_an_action(
     assert "/p/" not in plain.output, "without a link the ask is as it was"
     french = cli("portal", "link", "--action", str(action.pk), "--lang", "fr").output
     assert "Vous pouvez aussi répondre en un clic sur votre page" in french
+
+
+def test_a_consent_request_that_could_not_be_sent_is_shown_on_the_referral(
+    portal: Portal, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Hooks
+) -> None:
+    from django.urls import reverse
+
+    from tests.web.conftest import logged_in
+
+    monkeypatch.setenv("REFERLY_SMTP_URL", "")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert (
+            visit(f"{portal.page}recommend/", name="Una", email="una@nomail.example", company="Nomail").status_code
+            == 302
+        )
+    request = OptIn.objects.get()
+    assert "REFERLY_SMTP_URL" in request.send_error and request.sent_at is None
+    owner = logged_in(Client(), portal.company.team.member)
+    page = owner.get(reverse("web:referral", args=[request.referral_id])).content.decode()
+    assert 'id="opt-in-state"' in page and "could not be sent" in page
+
+
+def test_two_people_at_one_company_are_two_referrals_and_a_second_click_is_one(
+    portal: Portal, django_capture_on_commit_callbacks: Hooks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        for email in ("ann@twoco.example", "ann@twoco.example", "bob@twoco.example"):
+            visit(f"{portal.page}recommend/", name=email.split("@")[0], email=email, company="Twoco")
+    assert OptIn.objects.count() == 2
+    assert {m["To"].addresses[0].addr_spec for m in portal.inbox.messages} == {"ann@twoco.example", "bob@twoco.example"}

@@ -1,8 +1,8 @@
 """The portal's two messages: the consent request to a recommended person, and the owner's notice when they agree.
 
 Composed inside the transaction (they read the records), sent after it commits (``deliver``): a message
-about a change that was rolled back never leaves. A failure to send is kept on the consent request, for the
-owner to see on the referral, never lost.
+about a change that was rolled back never leaves. A failure to send is kept on the consent request and shown
+on the referral's page, never lost.
 """
 
 from __future__ import annotations

@@ -137,8 +137,8 @@ def recommend(link: SponsorLink, form: dict[str, str], now: datetime, after_comm
     if account.pk == sponsor.account_id:
         raise InvalidInput(_("Recommend someone at another company than yours"), field="company", code="own_account")
     owner = _owner(link)
-    existing = _open_referral(sponsor, account.pk)
-    if existing is not None and hasattr(existing, "opt_in"):
+    asked = OptIn.objects.filter(referral__referrer_contact=sponsor, email=wanted.email, referral__stage__in=OPEN)
+    if asked.exists():  # a second click, or the same person again while we wait for their answer
         raise AlreadyAnswered("Already answered")
     made = _offered(sponsor, account.pk, known, owner, now, "The sponsor recommended someone; their consent is asked")
     request = OptIn.objects.create(

@@ -53,7 +53,9 @@ def too_many(request: HttpRequest, exception: Exception) -> HttpResponse:
 def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
     response = render(request, template, context, status=status)
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
-    response.headers["Referrer-Policy"] = "no-referrer"  # the token is in the address: never pass it on
+    # The token is in the address: it never goes to another site. Not "no-referrer": Chromium then posts
+    # forms with "Origin: null", which the CSRF check refuses.
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -136,6 +138,7 @@ def recommend(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @limited(by_address, POSTS, "POST")
+@limited(by_link, POSTS, "POST")
 @require_POST
 def opt_out(request: HttpRequest, token: str) -> HttpResponse:
     now = timezone.now()
@@ -150,6 +153,8 @@ def opt_out(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @limited(by_address, VISITS)
+@limited(by_address, POSTS, "POST")
+@limited(by_link, POSTS, "POST")
 @require_http_methods(["GET", "HEAD", "POST"])
 def consent(request: HttpRequest, token: str) -> HttpResponse:
     """The recommended person's page: a GET only shows the question (mail scanners open links); a POST answers."""
