@@ -59,3 +59,26 @@ def test_the_documented_receiver_verifies_and_dedupes_a_real_delivery(monkeypatc
     services.redeliver(delivery.pk, timezone.now())
     assert deliver_webhooks(timezone.now)["delivered"] == 1, "the same id, accepted again"
     assert namespace["seen"] == {delivery.message_id}
+
+
+def test_the_documented_chat_message_is_the_one_sent() -> None:
+    """docs/connect.md shows the Slack-compatible message of a stage change; this is what chat_message writes."""
+    import json
+
+    from referly.connect.events import chat_message
+
+    text = DOC.read_text(encoding="utf-8")
+    after = text[text.index("The message for a stage change, as sent") :]
+    documented = json.loads(re.search(r"```json\n(.*?)```", after, re.S).group(1))  # type: ignore[union-attr]
+    data = {
+        "referral_id": 42,
+        "from_stage": "identified",
+        "stage": "requested",
+        "referrer": {"account": "Acme", "contact": "Jane Roe"},
+        "target_account": "Globex",
+        "owner": {"name": "Sam Lee", "email": "sam@northbeam.example"},
+    }
+    assert chat_message("referral.stage_changed", data, "en") == documented
+    french = chat_message("referral.stage_changed", data, "fr")
+    assert "Acme → Globex : demandée (avant : identifiée), suivie par Sam Lee" in french["text"]
+    assert "étape suivante : mise en relation" in french["text"]
