@@ -40,8 +40,8 @@ def link(email: str | None, action_id: int | None, days: int, lang: str | None, 
 
     from referly.outreach import context
     from referly.outreach.scripts import render
-    from referly.portal.links import contact_by_email, create_sponsor_link
-    from referly.referrals.services import teammate_by_email
+    from referly.portal.links import create_sponsor_link
+    from referly.referrals.services import contact_by_email, teammate_by_email
     from referly.scoring.queries import visible_action
 
     with transaction.atomic():
@@ -69,7 +69,8 @@ def revoke(email: str) -> None:
     from django.db import transaction
     from django.utils import timezone
 
-    from referly.portal.links import contact_by_email, revoke_sponsor_links
+    from referly.portal.links import revoke_sponsor_links
+    from referly.referrals.services import contact_by_email
 
     with transaction.atomic():
         count = revoke_sponsor_links(contact_by_email(email), timezone.now())

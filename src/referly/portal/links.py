@@ -19,7 +19,7 @@ from django.core import signing
 
 from referly import config
 from referly.crm.models import Contact, Teammate
-from referly.errors import InvalidInput, NotFound, ReferlyError
+from referly.errors import InvalidInput, ReferlyError
 from referly.portal.models import OptIn, SponsorLink
 
 SPONSOR_SALT = "referly.portal.sponsor"
@@ -128,11 +128,4 @@ def opt_in_of(token: str, now: datetime) -> OptIn:
         or found.expires_at <= now
     ):
         raise LinkRefused("This link does not work")
-    return found
-
-
-def contact_by_email(email: str) -> Contact:
-    found = Contact.objects.select_related("account").filter(email=email.strip().lower()).first()
-    if found is None:
-        raise NotFound(f"No contact with the e-mail {email}", field="email", code="contact_not_found")
     return found

@@ -15,9 +15,9 @@ from django.utils import timezone
 from referly import mail
 from referly.crm.models import Contact, Teammate
 from referly.errors import ReferlyError
-from referly.outreach.context import our_company
 from referly.portal.links import url_for
 from referly.portal.models import OptIn
+from referly.portal.queries import team_name
 from referly.referrals.models import Referral
 
 _SUBJECT = {
@@ -46,7 +46,7 @@ _NOTICE = {"en": "{person} agreed to be contacted (referral {id})", "fr": "{pers
 
 def consent_request(request: OptIn, sponsor: Contact, owner: Teammate, link: str) -> EmailMessage:
     language = request.language if request.language in _SUBJECT else "en"
-    team = our_company(owner) or "our team"
+    team = team_name(owner)
     context = {
         "name": request.name,
         "sponsor": sponsor.name,

@@ -12,8 +12,8 @@ from datetime import datetime
 
 from django.db.models import Q
 
-from referly.crm.models import Connection, Contact, Employment
-from referly.outreach.context import measured_result
+from referly.crm.models import Connection, Contact, Employment, Teammate
+from referly.outreach.context import measured_result, our_company
 from referly.referrals.models import Referral
 from referly.scoring.models import NextBestAction
 from referly.scoring.queries import latest_run
@@ -52,36 +52,43 @@ _WORDS = {
 }
 
 
-def targets(sponsor: Contact, language: str) -> list[Target]:
-    """Up to five target accounts of the latest run's actions through ``sponsor``, best first, with why."""
+def offered(sponsor: Contact) -> list[NextBestAction]:
+    """The latest run's best action into each of up to five target accounts through ``sponsor``, best first."""
     run = latest_run()
     if run is None:
         return []
-    from referly.portal.models import PathAnswer
-
-    answered = dict(PathAnswer.objects.filter(contact=sponsor).values_list("target_account_id", "answer"))
-    found: list[Target] = []
-    seen: set[int] = set()
+    found: dict[int, NextBestAction] = {}
     for action in (
         NextBestAction.objects.filter(run=run, sponsor=sponsor)
         .select_related("target_account", "target_contact")
         .order_by("rank")[:20]
     ):
-        if action.target_account_id in seen:
-            continue
-        seen.add(action.target_account_id)
-        found.append(
-            Target(
-                action.target_account_id,
-                action.target_account.name,
-                action.target_contact_id,
-                reason(sponsor, action.target_contact, action.target_account.name, language),
-                answered.get(action.target_account_id, ""),
-            )
-        )
+        found.setdefault(action.target_account_id, action)
         if len(found) == MOST_TARGETS:
             break
-    return found
+    return list(found.values())
+
+
+def targets(sponsor: Contact, language: str) -> list[Target]:
+    """The page's targets: each offered account with why the sponsor may know someone there."""
+    from referly.portal.models import PathAnswer
+
+    answered = dict(PathAnswer.objects.filter(contact=sponsor).values_list("target_account_id", "answer"))
+    return [
+        Target(
+            action.target_account_id,
+            action.target_account.name,
+            action.target_contact_id,
+            reason(sponsor, action.target_contact, action.target_account.name, language),
+            answered.get(action.target_account_id, ""),
+        )
+        for action in offered(sponsor)
+    ]
+
+
+def team_name(owner: Teammate | None) -> str:
+    """Our company's name as a sponsor or a recommended person reads it."""
+    return (our_company(owner) if owner is not None else "") or "our team"
 
 
 def reason(sponsor: Contact, person: Contact | None, target: str, language: str) -> str:

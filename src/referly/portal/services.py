@@ -6,14 +6,12 @@ leave only once the change that caused them is committed.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db.models import Q
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from referly.crm import normalise
@@ -22,7 +20,7 @@ from referly.errors import InvalidInput, NotPermitted, ReferlyError
 from referly.portal import messages
 from referly.portal.links import OPT_IN_SALT, LinkRefused, make_token, url_for
 from referly.portal.models import Answer, DeclinedAddress, OptIn, PathAnswer, SponsorLink
-from referly.portal.queries import targets
+from referly.portal.queries import offered
 from referly.referrals import services as referrals
 from referly.referrals.models import Referral, ReferralStage
 
@@ -31,8 +29,13 @@ OPEN = [ReferralStage.IDENTIFIED, ReferralStage.REQUESTED, ReferralStage.INTRODU
 AfterCommit = Callable[[Callable[[], None]], None]
 
 
+def owner_of(link: SponsorLink) -> Teammate | None:
+    """Who follows up what the sponsor does: whoever sent the link, else the owner of the sponsor's account."""
+    return link.created_by or link.contact.account.owner
+
+
 def _owner(link: SponsorLink) -> Teammate:
-    owner = link.created_by or link.contact.account.owner
+    owner = owner_of(link)
     if owner is None:
         raise NotPermitted("Nobody owns this client yet", code="no_owner")
     return owner
@@ -42,17 +45,16 @@ def answer(link: SponsorLink, account_id: int, choice: str, now: datetime) -> Re
     """Record the sponsor's answer about one of their targets; "introduce" makes (once) a requested referral."""
     if choice not in Answer.values:
         raise InvalidInput(_("Choose one of the answers"), field="answer", code="portal_answer")
-    offered = {t.account_id: t for t in targets(link.contact, link.language)}
-    if account_id not in offered:  # not one of theirs: the same refusal as any bad link, nothing to probe
+    paths = {a.target_account_id: a.target_contact_id for a in offered(link.contact)}
+    if account_id not in paths:  # not one of theirs: the same refusal as any bad link, nothing to probe
         raise LinkRefused("This link does not work")
-    target = offered[account_id]
     referral = None
     if choice == Answer.INTRODUCE:
-        referral = _open_referral(link.contact, account_id) or _requested(link, account_id, target.contact_id, now)
+        referral = _open_referral(link.contact, account_id) or _requested(link, account_id, paths[account_id], now)
     PathAnswer.objects.update_or_create(
         contact=link.contact,
         target_account_id=account_id,
-        defaults={"answer": choice, "answered_at": now, "target_contact_id": target.contact_id, "referral": referral},
+        defaults={"answer": choice, "answered_at": now, "target_contact_id": paths[account_id], "referral": referral},
     )
     return referral
 
@@ -116,8 +118,7 @@ def check(form: dict[str, str]) -> Recommendation:
 
 
 def _declined_digest(email: str) -> str:
-    key = hashlib.sha256(f"referly.portal.declined:{settings.SECRET_KEY}".encode()).digest()
-    return hmac.new(key, email.encode(), hashlib.sha256).hexdigest()
+    return salted_hmac("referly.portal.declined", email, algorithm="sha256").hexdigest()
 
 
 def recommend(link: SponsorLink, form: dict[str, str], now: datetime, after_commit: AfterCommit) -> Referral:

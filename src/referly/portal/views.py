@@ -20,10 +20,9 @@ from django_ratelimit.decorators import ratelimit
 
 from referly.access.client import client_ip
 from referly.errors import InvalidInput
-from referly.outreach.context import our_company
 from referly.portal import links, services
 from referly.portal.models import Answer, SponsorLink
-from referly.portal.queries import targets, their_referrals, their_result
+from referly.portal.queries import targets, team_name, their_referrals, their_result
 
 View = Callable[..., HttpResponse]
 POSTS = "20/m"  # a sponsor answers a few targets a minute; a script posting 100 is stopped after 20
@@ -65,8 +64,7 @@ def refused(request: HttpRequest) -> HttpResponse:
 
 
 def _team(link: SponsorLink) -> str:
-    owner = link.created_by or link.contact.account.owner
-    return (our_company(owner) if owner is not None else "") or "our team"
+    return team_name(services.owner_of(link))
 
 
 def _sponsor_context(link: SponsorLink, token: str, **extra: Any) -> dict[str, Any]:
@@ -185,6 +183,6 @@ def consent(request: HttpRequest, token: str) -> HttpResponse:
             "name": found.name,
             "sponsor": referral.referrer_contact.name,
             "sponsor_company": referral.referrer_account.name,
-            "team": our_company(referral.owner) or "our team",
+            "team": team_name(referral.owner),
         },
     )
