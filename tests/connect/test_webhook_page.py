@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from referly.connect.models import Subscription
+from referly.connect.models import Delivery, Subscription
 from referly.connect.sending import deliver_webhooks
 from referly.referrals import services as referrals
 from tests.connect.receiver import receiving
@@ -37,7 +37,8 @@ def test_an_admin_adds_a_webhook_sees_its_secret_once_and_its_deliveries(
         referrals.advance(mine.pk, "requested", actor=None, now=timezone.now())
         deliver_webhooks(timezone.now)
     page = admin.get(reverse("web:webhooks")).content.decode()
-    assert "referral.stage_changed" in page and "HTTP 204" in page
+    delivery = Delivery.objects.get()
+    assert f'id="delivery-{delivery.pk}"' in page and delivery.message_id in page and "HTTP 204" in page
     assert receiver.received[0].verified is not None
 
 

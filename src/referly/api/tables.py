@@ -1,7 +1,7 @@
 """Tables for analysts over the API: the tables of `referly export tables`, listed, and read a page at a time.
 
-People's names, e-mails, phones and titles, and free-text notes, are for roles that may import data
-(admins and managers); everyone else who may read gets pseudonyms and no notes, whatever they ask.
+For the roles that import the company's data (admins and managers), with any token scope; others get 403.
+People's names, e-mails, phones and titles, and free-text notes, are in the rows unless ``personal_data=false``.
 """
 
 from __future__ import annotations
@@ -56,8 +56,7 @@ class RowsQuery(Schema):
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
     personal_data: bool = Field(
         True,
-        description="false: pseudonyms instead of people's names, e-mails, phones and titles, and no notes. "
-        "false: pseudonyms instead of people's names and addresses, and no notes.",
+        description="false: pseudonyms instead of people's names, e-mails, phones and titles, and no notes.",
     )
 
 

@@ -77,7 +77,7 @@ def add_subscription(
 
     def run() -> tuple[int, Any]:
         made = services.subscribe(
-            body.url, services.parse_events(",".join(body.events)), body.kind, body.language, timezone.now()
+            body.url, services.parse_events(body.events), body.kind, body.language, timezone.now()
         )
         return 201, SubscriptionMade.from_orm(made).model_dump(mode="json")
 

@@ -115,7 +115,7 @@ def remove(subscription_id: int) -> None:
 @click.argument("subscription_id", type=int)
 @database_option
 def test(subscription_id: int) -> None:
-    """Queue a webhook.test event for ID; the worker sends it at its next pass (or now with --send)."""
+    """Send a webhook.test event to ID now, and say what the receiver answered (retried by the worker if not)."""
     from referly.database import open_database
 
     open_database()

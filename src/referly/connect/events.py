@@ -18,7 +18,6 @@ VERSION = 1
 class ReferralMove:
     """A referral entering a stage (``from_stage`` empty when it was created), as a receiver may see it."""
 
-    transition_id: int
     referral_id: int
     from_stage: str
     to_stage: str

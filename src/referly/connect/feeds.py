@@ -18,7 +18,8 @@ from django.db.models import Max
 from referly.connect.events import ReferralMove, move_types
 from referly.connect.models import CreditSeen
 from referly.referrals.models import Ask, AskOutcome, Referral, ReferralTransition
-from referly.scoring.models import NextBestAction, ScoreRun
+from referly.scoring.models import ScoreRun
+from referly.scoring.queries import run_actions
 
 TOP_ACTIONS = 20
 """Actions listed in an ``action.created`` event: a run proposes thousands; the event names the best."""
@@ -59,7 +60,6 @@ def referral_moves(after: int, now: datetime, batch: int) -> tuple[list[Event], 
 def _move(t: ReferralTransition) -> ReferralMove:
     referral = t.referral
     return ReferralMove(
-        transition_id=t.pk,
         referral_id=referral.pk,
         from_stage=t.from_stage,
         to_stage=t.to_stage,
@@ -116,9 +116,7 @@ def scoring_runs(after: int, now: datetime, batch: int) -> tuple[list[Event], in
     found = list(ScoreRun.objects.filter(id__gt=after).order_by("id")[:batch])
     events = []
     for run in found:
-        top = NextBestAction.objects.filter(run=run).select_related(
-            "sponsor", "sponsor_account", "target_account", "owner"
-        )[:TOP_ACTIONS]
+        top = run_actions(run)[:TOP_ACTIONS]
         data = {
             "run_id": run.pk,
             "as_of": run.as_of.isoformat(),
@@ -145,16 +143,20 @@ def scoring_runs(after: int, now: datetime, batch: int) -> tuple[list[Event], in
 def credits(after: int, now: datetime, batch: int) -> tuple[list[Event], int]:
     """Referrals whose attribution changed since it was last announced (not pending)."""
     del after
-    seen = {c.referral_id: c for c in CreditSeen.objects.all()}
+    seen = dict(CreditSeen.objects.values_list("referral_id", "attribution"))
+    changed = [
+        pk
+        for pk, attribution in Referral.objects.order_by("id").values_list("id", "attribution")
+        if seen.get(pk, "pending") != attribution
+    ][:batch]
+    marks = {c.referral_id: c for c in CreditSeen.objects.filter(referral_id__in=changed)}
     events = []
-    changed = []
-    for referral in Referral.objects.select_related("referrer_account", "target_account", "opportunity"):
-        known = seen.get(referral.pk)
-        if (known.attribution if known else "pending") == referral.attribution:
-            continue
-        mark = known or CreditSeen(referral_id=referral.pk, changes=0)
+    for referral in Referral.objects.filter(pk__in=changed).select_related(
+        "referrer_account", "target_account", "opportunity"
+    ):
+        mark = marks.get(referral.pk) or CreditSeen(referral_id=referral.pk, changes=0)
         mark.attribution, mark.changes = referral.attribution, mark.changes + 1
-        changed.append(mark)
+        mark.save()
         if referral.attribution != "pending":
             data = {
                 "referral_id": referral.pk,
@@ -166,10 +168,6 @@ def credits(after: int, now: datetime, batch: int) -> tuple[list[Event], int]:
                 "amount": str(referral.opportunity.amount) if referral.opportunity else None,
             }
             events.append(Event("credit.assigned", f"msg_credit_{referral.pk}_{mark.changes}", now, data))
-        if len(changed) >= batch:
-            break
-    for mark in changed:
-        mark.save()
     return events, 0
 
 

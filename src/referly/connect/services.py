@@ -38,9 +38,9 @@ EMITTED = tuple(e for e in EventType if e != EventType.TEST)
 """The event types a subscription may ask for (the test event goes to whoever asks for it)."""
 
 
-def parse_events(text: str) -> list[str]:
-    """A comma-separated list of event types, each one Referly raises."""
-    chosen = [item.strip() for item in text.split(",") if item.strip()]
+def parse_events(given: str | Iterable[str]) -> list[str]:
+    """Event types, as a list or comma-separated, each one Referly raises."""
+    chosen = [item.strip() for item in (given.split(",") if isinstance(given, str) else given) if item.strip()]
     if not chosen:
         raise InvalidInput("Name at least one event", field="events", code="webhook_events")
     known = [str(e.value) for e in EMITTED]
@@ -109,13 +109,26 @@ def collect(now: datetime, batch: int = 2000) -> int:
         return 0
     queued = 0
     for cursor in EventCursor.objects.filter(source__in=FEEDS):
-        events, cursor.last_id = FEEDS[cursor.source](cursor.last_id, now, batch)
-        cursor.save(update_fields=["last_id"])
-        for event in events:
-            for target in subscriptions:
-                if event.type in target.events and event.at >= target.created_at:
-                    _queue(target, event.type, event.message_id, body(event.type, event.at, event.data), now)
-                    queued += 1
+        events, last = FEEDS[cursor.source](cursor.last_id, now, batch)
+        if last != cursor.last_id:
+            cursor.last_id = last
+            cursor.save(update_fields=["last_id"])
+        wanted = [
+            (event, target)
+            for event in events
+            for target in subscriptions
+            if event.type in target.events and event.at >= target.created_at
+        ]
+        # Feeds read again what may be queued already (answers are re-read with a day's overlap): skip those.
+        known = set(
+            Delivery.objects.filter(message_id__in={e.message_id for e, _ in wanted}).values_list(
+                "subscription_id", "message_id"
+            )
+        )
+        for event, target in wanted:
+            if (target.pk, event.message_id) not in known:
+                _queue(target, event.type, event.message_id, body(event.type, event.at, event.data), now)
+                queued += 1
     return queued
 
 
@@ -225,7 +238,7 @@ def _decide(delivery: Delivery, target: Subscription, answer: Answer, now: datet
 
 
 def recent(subscription_id: int | None = None, limit: int = 50) -> Iterable[Delivery]:
-    found = Delivery.objects.select_related("subscription").prefetch_related("log")
+    found = Delivery.objects.prefetch_related("log")
     if subscription_id is not None:
         found = found.filter(subscription_id=subscription_id)
     return found[:limit]

@@ -61,7 +61,7 @@ def add(request: HttpRequest) -> HttpResponse:
         with transaction.atomic():
             made = services.subscribe(
                 str(values["url"]),
-                services.parse_events(",".join(request.POST.getlist("events"))),
+                services.parse_events(request.POST.getlist("events")),
                 str(values["kind"]),
                 str(values["language"]),
                 timezone.now(),
