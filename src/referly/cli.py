@@ -90,6 +90,9 @@ def _register() -> None:
     from referly.portal.commands import portal
 
     main.add_command(portal)
+    from referly.capture.commands import capture
+
+    main.add_command(capture)
 
 
 _register()

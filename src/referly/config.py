@@ -140,6 +140,24 @@ MAIL_FROM = Setting("REFERLY_MAIL_FROM", "referly@localhost", "The address messa
 BASE_URL = Setting(
     "REFERLY_BASE_URL", "http://127.0.0.1:8000", "The address people reach Referly at, for links in messages."
 )
+TEAM_DOMAINS = Setting(
+    "REFERLY_TEAM_DOMAINS",
+    "",
+    "Comma-separated mail domains of our own team, e.g. example.com: captured mail and meetings with only "
+    "these addresses (and teammates' own) are internal. Empty: the domains of the teammates' e-mails.",
+)
+CAPTURE_BLOCKLIST = Setting(
+    "REFERLY_CAPTURE_BLOCKLIST",
+    "",
+    "Comma-separated addresses or domains never captured from mail, calendars or LinkedIn (personal, legal, "
+    "HR), e.g. counsel@lawfirm.example,hr.example.com.",
+)
+SOURCE_CA_FILE = Setting(
+    "REFERLY_SOURCE_CA_FILE",
+    "",
+    "A CA file to trust for the certificates of IMAP and CalDAV sources (self-signed servers); a source's own "
+    "--ca-file wins.",
+)
 
 ALL: tuple[Setting, ...] = (
     DATABASE_URL,
@@ -171,6 +189,9 @@ ALL: tuple[Setting, ...] = (
     SMTP_CA_FILE,
     MAIL_FROM,
     BASE_URL,
+    TEAM_DOMAINS,
+    CAPTURE_BLOCKLIST,
+    SOURCE_CA_FILE,
 )
 
 

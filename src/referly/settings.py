@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "referly.access",
     "referly.connect",
     "referly.portal",
+    "referly.capture",
     "referly.web",
     "referly.api",
     "ninja",

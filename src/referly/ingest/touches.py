@@ -52,12 +52,13 @@ class TouchWriter:
         created = 0
         for start in range(0, len(unique), CHUNK):
             chunk = unique[start : start + CHUNK]
-            created += _insert_new(chunk)
+            created += insert_touches(chunk)
         outcome.created += created
         outcome.unchanged += len(unique) - created
 
 
-def _insert_new(touches: list[Touch]) -> int:
+def insert_touches(touches: list[Touch]) -> int:
+    """Insert the touches not already there (the unique touch key decides); returns how many were new."""
     table = connection.ops.quote_name(Interaction._meta.db_table)
     columns = "contact_id, teammate_id, kind, occurred_at"
     with connection.cursor() as cursor:

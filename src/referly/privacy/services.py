@@ -25,7 +25,17 @@ from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 
 from referly.crm import normalise
-from referly.crm.models import Connection, Contact, Employment, Interaction, InteractionKind, Merge, Signal
+from referly.crm.models import (
+    Connection,
+    Contact,
+    Employment,
+    ForgottenAddress,
+    Interaction,
+    InteractionKind,
+    Merge,
+    Signal,
+    address_digest,
+)
 from referly.errors import NotFound
 from referly.referrals.models import Ask, Referral, ReferralTransition
 from referly.scoring.models import NextBestAction, RelationshipStrength, SponsorScore
@@ -91,6 +101,9 @@ def forget(email: str, now: datetime) -> dict[str, int]:
         merged_record={"erased": True}
     )
     done["greetings scrubbed"] = _scrub_first_name(person)
+    # Capture (mail, calendars, LinkedIn) must never bring the person back: keep a keyed digest of each address.
+    for address in {person.email or "", *(m.get("email") or "" for m in snapshots)} - {""}:
+        ForgottenAddress.objects.get_or_create(digest=address_digest(address), defaults={"forgotten_at": now})
     Contact.objects.filter(pk=person.pk).update(
         first_name="",
         last_name="",

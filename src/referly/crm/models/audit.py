@@ -20,3 +20,20 @@ class Merge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.merged_id} -> {self.kept_id}"
+
+
+class ForgottenAddress(models.Model):
+    """An e-mail address `referly forget` erased, kept only as a keyed digest: capture never brings it back."""
+
+    digest = models.CharField(max_length=64, unique=True, help_text="HMAC-SHA256 of the normalised address.")
+    forgotten_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"forgotten address {self.digest[:8]}…"
+
+
+def address_digest(address: str) -> str:
+    """The digest ``ForgottenAddress`` keeps: keyed with the deployment's secret, so it cannot be looked up."""
+    from django.utils.crypto import salted_hmac
+
+    return salted_hmac("referly.forgotten-address", address.strip().lower(), algorithm="sha256").hexdigest()

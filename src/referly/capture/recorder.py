@@ -1,0 +1,138 @@
+"""From addresses to records: the teammate and the contact of each touch, made or matched, then written.
+
+People rules: a blocklisted address, a forgotten one (``ForgottenAddress``), a contact who opted out or
+must not be contacted, a personal mailbox (``FREE_MAIL``) nobody imported, and a robot are skipped. An
+unknown address at a known account's domain becomes a contact with ``source_system = "capture"``;
+an unknown company domain is counted, and becomes an account only with ``create_accounts``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from referly import config
+from referly.capture.rules import FREE_MAIL, Blocklist, Pair, Team, domain_of, is_robot, normalise, split_name
+from referly.capture.summary import Summary
+from referly.crm import normalise as keys
+from referly.crm.models import Account, Contact, ForgottenAddress, Teammate, address_digest
+from referly.ingest.touches import Touch, insert_touches
+
+CAPTURED = "capture"
+
+
+@dataclass(frozen=True)
+class Person:
+    contact_id: int | None
+    skip: str = ""  # why this person is never captured
+
+
+def team_from_settings() -> Team:
+    """Our side: REFERLY_TEAM_DOMAINS, else the domains of the teammates' e-mails; and every teammate's address."""
+    addresses = frozenset(
+        normalise(e) for e in Teammate.objects.exclude(email=None).values_list("email", flat=True) if e
+    )
+    domains = frozenset(keys.domain(d) for d in config.TEAM_DOMAINS.items())
+    if not domains:
+        domains = frozenset(domain_of(a) for a in addresses) - FREE_MAIL
+    return Team(domains, addresses)
+
+
+class Recorder:
+    """Resolves the two ends of each touch and buffers the touches; ``flush`` writes them (inside the caller's
+    transaction). Caches are loaded once; ``reload`` after a rollback."""
+
+    def __init__(self, *, create_accounts: bool = False, source: str = CAPTURED) -> None:
+        self.create_accounts, self.source = create_accounts, source
+        self.blocklist = Blocklist.of(config.CAPTURE_BLOCKLIST.items())
+        self.pending: list[Touch] = []
+        self.seen: set[str] = set()  # people counted in this capture's summary
+        self.reload()
+
+    def reload(self) -> None:
+        self.team = team_from_settings()
+        teammates = Teammate.objects.exclude(email=None).values_list("pk", "email")
+        self.teammates = {normalise(e): pk for pk, e in teammates if e}
+        self.contacts: dict[str, Person] = {}
+        for pk, email, dnc, opted in Contact.objects.exclude(email=None).values_list(
+            "pk", "email", "do_not_contact", "opted_out_of_asks"
+        ):
+            if not email:
+                continue
+            skip = "do not contact" if dnc else "opted out" if opted else ""
+            self.contacts[normalise(email)] = Person(pk, skip)
+        self.accounts = {d: pk for pk, d in Account.objects.exclude(domain=None).values_list("pk", "domain")}
+        self.forgotten = set(ForgottenAddress.objects.values_list("digest", flat=True))
+        self.pending = []
+
+    def teammate(self, address: str, name: str = "", *, create: bool = False) -> int | None:
+        """The teammate with this address; made (a mailbox's owner) only with ``create``."""
+        address = normalise(address)
+        found = self.teammates.get(address)
+        if found is None and create:
+            found = Teammate.objects.create(name=name or address, email=address, source_system=self.source).pk
+            self.teammates[address] = found
+            self.team = Team(self.team.domains, self.team.addresses | {address})
+        return found
+
+    def person(self, address: str, name: str, summary: Summary) -> int | None:
+        """The contact id for the other end, or None (the reason counted in ``summary.people``)."""
+        address = normalise(address)
+        known = self.contacts.get(address)
+        fresh, first_time = known is None, address not in self.seen
+        self.seen.add(address)
+        if known is None:
+            known = self.contacts[address] = self._new_person(address, name, summary)
+        if known.skip:
+            summary.people[known.skip] += first_time
+            return None
+        summary.people["created" if fresh else "matched"] += first_time
+        return known.contact_id
+
+    def _new_person(self, address: str, name: str, summary: Summary) -> Person:
+        if self.blocklist.blocks(address):
+            return Person(None, "blocklisted")
+        if address_digest(address) in self.forgotten:
+            return Person(None, "forgotten")
+        if is_robot(address):
+            return Person(None, "robot")
+        domain = domain_of(address)
+        if domain in FREE_MAIL:
+            return Person(None, "personal address, not a contact")
+        account = self.accounts.get(domain)
+        if account is None and self.create_accounts and "." in domain:
+            account = Account.objects.create(
+                name=domain, name_key=keys.company_key(domain.rsplit(".", 1)[0]), domain=domain,
+                source_system=self.source,
+            ).pk  # fmt: skip
+            self.accounts[domain] = account
+            summary.people["accounts created"] += 1
+        if account is None:
+            summary.unknown_domains[domain] += 1
+            return Person(None, "unknown company domain")
+        first, last = split_name(name)
+        contact = Contact.objects.create(
+            account_id=account, email=address, first_name=first, last_name=last, source_system=self.source
+        )
+        return Person(contact.pk)
+
+    def add(self, pairs: Iterable[Pair], summary: Summary) -> int:
+        """Buffer the touches of one item's pairs; returns how many it made (0: every person was skipped)."""
+        made = 0
+        for pair in pairs:
+            teammate = self.teammate(pair.ours[0])
+            if teammate is None:
+                summary.people["our address, not a teammate"] += pair.ours[0] not in self.seen
+                self.seen.add(pair.ours[0])
+                continue
+            contact = self.person(pair.theirs[0], pair.theirs[1], summary)
+            if contact is None:
+                continue
+            self.pending.append((contact, teammate, int(pair.kind), pair.at))
+            made += 1
+        return made
+
+    def flush(self) -> int:
+        """Write the buffered touches; returns how many were new."""
+        touches, self.pending = sorted(set(self.pending)), []
+        return insert_touches(touches) if touches else 0
