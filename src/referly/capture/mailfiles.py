@@ -54,9 +54,13 @@ def _stream(handle: IO[bytes], where: str, suffix: str, parent: str) -> Iterator
     handle.seek(0)
     if suffix == ".zip" or head[:4] == b"PK\x03\x04":
         yield from _zip(handle, where)
+    elif parent in {"cur", "new"} or suffix in {".eml", ".msg"}:  # one message, maybe after an envelope line
+        if head == b"From ":
+            handle.readline()
+        yield from _single(handle, where)
     elif head == b"From ":
         yield from mbox(handle, where)
-    elif parent in {"cur", "new"} or suffix in {".eml", ".msg"} or _HEADER_LINE.match(handle.readline()):
+    elif _HEADER_LINE.match(handle.readline()):
         handle.seek(0)
         yield from _single(handle, where)
     # Anything else (a README, a picture) is not mail: skipped without a word, as a mail client would.

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from functools import lru_cache
 
 from referly.capture.headers import Address, MailHeader
 from referly.crm.models import InteractionKind
@@ -43,6 +44,7 @@ class Skip(StrEnum):
     NOT_OURS = "none of us in it"
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise(address: str) -> str:
     """Lower case, no plus tag: 'Jane.Doe+News@Acme.COM' -> 'jane.doe@acme.com'."""
     address = address.strip().lower()
@@ -85,6 +87,7 @@ class Blocklist:
         return any(".".join(parts[i:]) in self.entries for i in range(len(parts) - 1))
 
 
+@lru_cache(maxsize=1 << 16)
 def is_robot(address: str) -> bool:
     """noreply@, mailer-daemon@, calendar-notification@ and the like: nobody to have a relationship with."""
     return bool(_ROBOT.match(address))

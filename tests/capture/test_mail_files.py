@@ -1,0 +1,191 @@
+"""Capturing mail files: what lands, what is skipped and why, bad files, and doing it twice."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from referly.capture.mail import capture_files
+from referly.crm.models import Contact, Interaction, InteractionKind
+from tests.capture.mailbox_files import maildir, message, takeout_mbox
+from tests.factories import make_account, make_contact, make_teammate
+
+NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+DAY = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def world(db: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
+    monkeypatch.setenv("REFERLY_TEAM_DOMAINS", "northbeam.example")
+    acme = make_account("Acme", domain="acme.example")
+    return {
+        "alice": make_teammate("Alice Martin", email="alice@northbeam.example"),
+        "jane": make_contact(acme, first_name="Jane", last_name="Roe", email="jane@acme.example"),
+        "acme": acme,
+    }
+
+
+def week_of_mail() -> list[bytes]:
+    """Five exchanges with Jane, one with a stranger at Acme, a newsletter, an internal note, a robot."""
+    mail = []
+    for n in range(5):
+        at = DAY + timedelta(days=n)
+        mail.append(message("Alice Martin <alice@northbeam.example>", "Jane Roe <jane@acme.example>", at,
+                            message_id=f"out{n}@northbeam.example"))  # fmt: skip
+        mail.append(message("Jane Roe <jane+work@Acme.example>", "alice@northbeam.example", at + timedelta(hours=2),
+                            message_id=f"in{n}@acme.example"))  # fmt: skip
+    mail.append(message("Sam Poe <sam@acme.example>", "alice@northbeam.example", DAY, message_id="s@acme.example"))
+    mail.append(message("news@acme.example", "alice@northbeam.example", DAY, extra="List-Id: <news.acme.example>"))
+    mail.append(message("alice@northbeam.example", "carl@northbeam.example", DAY, message_id="int@northbeam"))
+    mail.append(message("noreply@acme.example", "alice@northbeam.example", DAY, message_id="robot@acme"))
+    return mail
+
+
+def test_an_mbox_from_gmail_takeout_becomes_touches_and_a_second_capture_adds_nothing(
+    world: dict[str, Any], tmp_path: Path
+) -> None:
+    path = takeout_mbox(tmp_path / "All mail Including Spam and Trash.mbox", week_of_mail())
+    first = capture_files([path], owner=None, now=NOW)
+    jane = Interaction.objects.filter(contact=world["jane"], teammate=world["alice"])
+    assert jane.filter(kind=InteractionKind.EMAIL_OUT).count() == 5
+    assert jane.filter(kind=InteractionKind.EMAIL_IN).count() == 5
+    sam = Contact.objects.get(email="sam@acme.example")  # unknown, at a known account's domain: captured
+    assert (sam.account, sam.source_system, sam.first_name, sam.last_name) == (world["acme"], "capture", "Sam", "Poe")
+    assert (first.read, first.captured, first.added) == (14, 11, 11)
+    assert dict(first.skipped) == {"mailing list or bulk": 1, "internal only": 1, "robot sender": 1}
+    assert first.accounted == first.read and first.people["created"] == 1 and first.people["matched"] == 1
+
+    again = capture_files([path], owner=None, now=NOW)
+    assert (again.read, again.added, again.accounted) == (14, 0, 14)
+    assert Interaction.objects.count() == 11
+
+
+def test_maildir_eml_and_zip_of_the_same_messages_count_each_message_once(
+    world: dict[str, Any], tmp_path: Path
+) -> None:
+    mail = week_of_mail()[:4]
+    maildir(tmp_path / "Maildir" / ".Sent", mail)
+    (tmp_path / "loose.eml").write_bytes(mail[0])
+    with zipfile.ZipFile(tmp_path / "export.zip", "w") as archive:
+        for n, raw in enumerate(mail):
+            archive.writestr(f"export/cur/{n}:2,S", raw)
+    summary = capture_files([tmp_path / "Maildir", tmp_path / "loose.eml", tmp_path / "export.zip"], owner=None,
+                            now=NOW)  # fmt: skip
+    assert (summary.read, summary.captured, summary.duplicates, summary.added) == (9, 4, 5, 4)
+
+
+def test_bad_files_are_counted_and_named_and_the_good_messages_kept(world: dict[str, Any], tmp_path: Path) -> None:
+    good = message("alice@northbeam.example", "jane@acme.example", DAY, message_id="good@nb")
+    no_date = b"From: jane@acme.example\nTo: alice@northbeam.example\nMessage-ID: <nd@acme>\n\nbody\n"
+    future = message("jane@acme.example", "alice@northbeam.example", NOW + timedelta(days=400), message_id="f@a")
+    truncated = b"From: jane@acme.example\nTo: alice@northbeam.example\nDate: Mon, 2 Nov 2026 09:00"
+    mbox = tmp_path / "cut.mbox"
+    takeout_mbox(mbox, [good, no_date, future], crlf=False)
+    with mbox.open("ab") as out:
+        out.write(b"From 1@xxx Mon Dec 07 09:00:00 +0000 2026\n" + truncated)
+    with zipfile.ZipFile(tmp_path / "evil.zip", "w") as archive:
+        archive.writestr("../../outside.eml", good)
+        archive.writestr("inside.eml", message("jane@acme.example", "alice@northbeam.example", DAY, message_id="z@a"))
+    summary = capture_files([mbox, tmp_path / "evil.zip", tmp_path / "missing.mbox"], owner=None, now=NOW)
+    errors = {(Path(e.where.split(" #")[0].split("!")[0]).name, e.header) for e in summary.errors}
+    assert errors == {("cut.mbox", "Date"), ("cut.mbox", "headers"), ("evil.zip", "zip"), ("missing.mbox", "file")}
+    reasons = " | ".join(e.reason for e in summary.errors)
+    assert "missing" in reasons and "impossible date" in reasons and "outside the archive" in reasons
+    assert "truncated" in reasons and "no such file" in reasons
+    assert summary.added == 2 and summary.accounted == summary.read == 7
+    assert not (tmp_path.parent / "outside.eml").exists()
+
+
+def test_strict_refuses_the_whole_capture_and_dry_run_writes_nothing(world: dict[str, Any], tmp_path: Path) -> None:
+    good = message("alice@northbeam.example", "jane@acme.example", DAY, message_id="good@nb")
+    bad = b"From: jane@acme.example\nTo: alice@northbeam.example\n\nno date\n"
+    path = takeout_mbox(tmp_path / "mixed.mbox", [good, bad])
+    refused = capture_files([path], owner=None, now=NOW, strict=True)
+    assert refused.refused and Interaction.objects.count() == 0
+    dry = capture_files([path], owner=None, now=NOW, dry_run=True)
+    assert dry.added == 1 and Interaction.objects.count() == 0
+    capture_files([tmp_path / "mixed.mbox"], owner=None, now=NOW)
+    assert Interaction.objects.count() == 1
+
+
+def test_a_zip_bomb_is_refused_without_unpacking_it(world: dict[str, Any], tmp_path: Path) -> None:
+    with zipfile.ZipFile(tmp_path / "bomb.zip", "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("all.mbox", b"From x\n" + b"\0" * (64 << 20))
+    summary = capture_files([tmp_path / "bomb.zip"], owner=None, now=NOW)
+    assert [(e.header, "unpacks to" in e.reason) for e in summary.errors] == [("zip", True)]
+
+
+def test_a_50_mb_attachment_is_read_past(world: dict[str, Any], tmp_path: Path) -> None:
+    body = "--b\nContent-Type: application/pdf\nContent-Transfer-Encoding: base64\n\n" + ("QUJD" * 19 + "\n") * 660_000
+    big = message("jane@acme.example", "alice@northbeam.example", DAY, message_id="big@acme", body=body)
+    assert len(big) > 50_000_000
+    (tmp_path / "big.eml").write_bytes(big)
+    path = takeout_mbox(tmp_path / "big.mbox", [big, message("alice@northbeam.example", "jane@acme.example", DAY,
+                                                             message_id="after@nb")])  # fmt: skip
+    summary = capture_files([tmp_path / "big.eml", path], owner=None, now=NOW)
+    assert (summary.read, summary.duplicates, summary.added, summary.errors) == (3, 1, 2, [])
+
+
+def test_forget_holds_against_every_later_capture(world: dict[str, Any], tmp_path: Path) -> None:
+    from referly.privacy.services import forget
+
+    path = takeout_mbox(tmp_path / "mail.mbox", week_of_mail())
+    capture_files([path], owner=None, now=NOW)
+    forget("jane@acme.example", NOW)
+    forget("sam@acme.example", NOW)
+    before = Interaction.objects.count()
+    again = capture_files([path], owner=None, now=NOW)
+    assert again.added == 0 and Interaction.objects.count() == before
+    assert again.people["forgotten"] == 2
+    assert not Contact.objects.filter(email__in=["jane@acme.example", "sam@acme.example"]).exists()
+
+
+def test_blocklisted_opted_out_and_unknown_domains_are_counted_not_captured(
+    world: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REFERLY_CAPTURE_BLOCKLIST", "legal.acme.example")
+    make_contact(world["acme"], email="olga@acme.example", opted_out_of_asks=True)
+    mail = [
+        message("alice@northbeam.example", "ann@legal.acme.example", DAY, message_id="1@nb"),
+        message("alice@northbeam.example", "olga@acme.example", DAY, message_id="2@nb"),
+        message("alice@northbeam.example", "pat@unknown.example, pal@gmail.com", DAY, message_id="3@nb"),
+    ]
+    summary = capture_files([takeout_mbox(tmp_path / "m.mbox", mail)], owner=None, now=NOW)
+    assert summary.added == 0 and summary.skipped["only people never captured"] == 3
+    assert summary.people["blocklisted"] == 1 and summary.people["opted out"] == 1
+    assert summary.unknown_domains == {"unknown.example": 1}
+    assert summary.people["personal address, not a contact"] == 1
+    made = capture_files([takeout_mbox(tmp_path / "m.mbox", mail)], owner=None, now=NOW, create_accounts=True)
+    assert made.added == 1 and Contact.objects.get(email="pat@unknown.example").account.domain == "unknown.example"
+
+
+def test_the_mailbox_owner_becomes_a_teammate_and_receives_blind_copies(world: dict[str, Any], tmp_path: Path) -> None:
+    blind = message("jane@acme.example", "undisclosed-recipients:;", DAY, message_id="bcc@acme")
+    capture_files([takeout_mbox(tmp_path / "m.mbox", [blind])], owner="Bea@Northbeam.example", now=NOW)
+    touch = Interaction.objects.get()
+    assert (touch.teammate.email, touch.kind) == ("bea@northbeam.example", InteractionKind.EMAIL_IN)
+
+
+def test_the_notmuch_corpora_capture_without_a_traceback_and_add_up(
+    datasets: Path, run_referly: Any, scratch_database: dict[str, str]
+) -> None:
+    env = {**scratch_database, "REFERLY_TEAM_DOMAINS": "notmuchmail.org"}
+    corpora = datasets / "notmuch-corpora"
+    done = run_referly("capture", "mail", str(corpora), "--mailbox-owner", "cworth@notmuchmail.org", "--json", env=env)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+    first = json.loads(done.stdout)
+    files = [p for p in corpora.rglob("*") if p.is_file() and p.parent.name != "tmp"]
+    mail_files = [p for p in files if p.name not in {"README", "SOURCE.md"}]
+    counted = first["captured"] + first["duplicates"] + sum(first["skipped"].values()) + len(first["errors"])
+    assert first["read"] == counted == len(mail_files)
+    assert first["duplicates"] > 0 and first["skipped"]["mailing list or bulk"] > 100
+    assert all(e["where"].startswith(str(corpora)) and e["header"] and e["reason"] for e in first["errors"])
+    again = run_referly("capture", "mail", str(corpora), "--mailbox-owner", "cworth@notmuchmail.org", "--json", env=env)
+    assert again.returncode == 0 and json.loads(again.stdout)["added"] == 0
+    shown = run_referly("capture", "mail", str(corpora / "broken"), env=env)
+    assert shown.returncode == 0 and "Traceback" not in shown.stderr and "messages read" in shown.stdout
