@@ -143,6 +143,13 @@ def test_forget_holds_against_every_later_capture(world: dict[str, Any], tmp_pat
     assert again.added == 0 and Interaction.objects.count() == before
     assert again.people["forgotten"] == 2
     assert not Contact.objects.filter(email__in=["jane@acme.example", "sam@acme.example"]).exists()
+    from referly.crm.models import ForgottenAddress
+
+    kept = list(ForgottenAddress.objects.values_list("digest", flat=True))
+    assert kept and not any("jane" in d or "acme" in d for d in kept)  # a keyed digest, not the address
+    plus = message("alice@northbeam.example", "Jane+New@acme.example", DAY + timedelta(days=30), message_id="p@nb")
+    later = capture_files([takeout_mbox(tmp_path / "later.mbox", [plus])], owner=None, now=NOW)
+    assert later.added == 0 and later.people["forgotten"] == 1
 
 
 def test_blocklisted_opted_out_and_unknown_domains_are_counted_not_captured(

@@ -41,6 +41,7 @@ from referly.referrals.models import Ask, Referral, ReferralTransition
 from referly.scoring.models import NextBestAction, RelationshipStrength, SponsorScore
 
 ERASED = "[erased]"
+_PLUS_TAG = re.compile(r"\+[^@]*@")
 APPS = ("crm", "referrals", "reports", "scoring", "admin")
 # Other records' own identities are never rewritten: a colleague called Joann keeps her e-mail.
 IDENTITY_FIELDS = {"email", "domain", "first_name", "last_name", "company_name", "company_key"}
@@ -102,7 +103,8 @@ def forget(email: str, now: datetime) -> dict[str, int]:
     )
     done["greetings scrubbed"] = _scrub_first_name(person)
     # Capture (mail, calendars, LinkedIn) must never bring the person back: keep a keyed digest of each address.
-    for address in {person.email or "", *(m.get("email") or "" for m in snapshots)} - {""}:
+    addresses = {person.email or "", *(m.get("email") or "" for m in snapshots)} - {""}
+    for address in addresses | {_PLUS_TAG.sub("@", a) for a in addresses}:  # jane+deals@ is jane@ to capture
         ForgottenAddress.objects.get_or_create(digest=address_digest(address), defaults={"forgotten_at": now})
     Contact.objects.filter(pk=person.pk).update(
         first_name="",
