@@ -63,7 +63,7 @@ def test_a_postgres_backup_restored_into_a_wiped_database_has_every_row(
         return {name: query(scratch_database, f'SELECT COUNT(*) FROM "{name}"')[0][0] for name in names}
 
     before = counts()
-    assert before["crm_interaction"] > 0 and before["jobs_job"] == 4 and before["jobs_jobrun"] == 4
+    assert before["crm_interaction"] > 0 and before["jobs_job"] == 5 and before["jobs_jobrun"] == 5
     base, name = url.rsplit("/", 1)
     variables = {"REFERLY_DATABASE_URL": url, "ADMIN_URL": f"{base}/postgres"}
     shell(PG_BACKUP, tmp_path, **variables)
@@ -75,7 +75,7 @@ def test_a_postgres_backup_restored_into_a_wiped_database_has_every_row(
     assert counts() == before
     added = run_referly("job", "add", "score", env=scratch_database)  # the id sequences came back too
     assert added.returncode == 0, added.stderr
-    assert "Job 5 (score) queued" in added.stdout
+    assert "Job 6 (score) queued" in added.stdout
 
 
 @pytest.mark.skipif(on_postgres(), reason="the SQLite backup is tested in the SQLite run")
@@ -89,7 +89,7 @@ def test_a_sqlite_backup_restored_over_a_lost_file_has_every_row(run_referly: Ru
             return {n: connection.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0] for n in names}
 
     before = counts()
-    assert before["crm_interaction"] > 0 and before["jobs_job"] == 4 and before["jobs_jobrun"] == 4
+    assert before["crm_interaction"] > 0 and before["jobs_job"] == 5 and before["jobs_jobrun"] == 5
     shell(SQLITE_BACKUP, tmp_path)
     for lost in tmp_path.glob("referly.db*"):
         lost.unlink()
@@ -97,4 +97,4 @@ def test_a_sqlite_backup_restored_over_a_lost_file_has_every_row(run_referly: Ru
 
     assert counts() == before
     added = run_referly("job", "add", "score", "--db", "referly.db")
-    assert added.returncode == 0 and "Job 5 (score) queued" in added.stdout, added.stderr
+    assert added.returncode == 0 and "Job 6 (score) queued" in added.stdout, added.stderr

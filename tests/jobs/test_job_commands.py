@@ -22,7 +22,7 @@ def test_a_waiting_worker_stops_cleanly_when_told(
     assert worker.stdout is not None
     seen = [worker.stdout.readline()]
     assert "Worker night-shift started" in seen[0]
-    while sum(" done: " in line for line in seen) < 3:  # the day's three scheduled jobs: then it waits
+    while sum(" done: " in line for line in seen) < 4:  # the day's four scheduled jobs: then it waits
         seen.append(worker.stdout.readline())
         assert seen[-1], seen
     worker.send_signal(stop)
@@ -30,7 +30,7 @@ def test_a_waiting_worker_stops_cleanly_when_told(
     assert worker.returncode == 0, out
     assert "Traceback" not in out
     assert "Stopping after the job under way" in out
-    assert "Worker night-shift stopped: 3 job(s) done, 0 failed, 3 scheduled job(s) queued." in out
+    assert "Worker night-shift stopped: 4 job(s) done, 0 failed, 4 scheduled job(s) queued." in out
 
 
 def test_a_job_that_fails_is_reported_and_kept_without_stopping_the_worker(
@@ -42,7 +42,7 @@ def test_a_job_that_fails_is_reported_and_kept_without_stopping_the_worker(
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stdout + done.stderr
     assert "(referral-refresh) failed: REFERLY_NO_RESPONSE_DAYS must be a whole number of days" in done.stdout
-    assert "Worker w1 stopped: 3 job(s) done, 1 failed, 3 scheduled job(s) queued." in done.stdout
+    assert "Worker w1 stopped: 4 job(s) done, 1 failed, 4 scheduled job(s) queued." in done.stdout
 
     failed = json.loads(run_referly("job", "list", "--state", "failed", "--json", env=env).stdout)
     assert [(j["kind"], j["attempts"], j["claimed_by"]) for j in failed] == [("referral-refresh", 1, "w1")]

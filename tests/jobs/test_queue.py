@@ -77,30 +77,33 @@ def test_a_job_lost_as_many_times_as_allowed_fails_with_the_reason() -> None:
 
 
 def test_the_schedule_queues_each_daily_occurrence_once_however_often_it_is_read() -> None:
-    assert len(enqueue_occurrences(due_occurrences(NOW, UTC), NOW)) == 3
+    assert len(enqueue_occurrences(due_occurrences(NOW, UTC), NOW)) == 4
     assert enqueue_occurrences(due_occurrences(NOW, UTC), NOW) == []
     assert enqueue_occurrences(due_occurrences(NOW + timedelta(hours=5), UTC), NOW) == []
     assert sorted(j.key or "" for j in Job.objects.all()) == [
         "referral-refresh:2026-11-24",
         "review-reminder:2026-11-24",
         "score:2026-11-24",
+        "source-sync:2026-11-24",
     ]
     next_day = enqueue_occurrences(due_occurrences(NOW + timedelta(days=1), UTC), NOW)
     assert sorted(j.key or "" for j in next_day) == [
         "referral-refresh:2026-11-25",
         "review-reminder:2026-11-25",
         "score:2026-11-25",
+        "source-sync:2026-11-25",
     ]
 
 
 def test_each_recurring_job_is_due_from_its_local_time_of_day() -> None:
-    early = {o.kind: o for o in due_occurrences(datetime(2026, 11, 24, 3, 59, tzinfo=UTC), UTC)}
+    early = {o.kind: o for o in due_occurrences(datetime(2026, 11, 24, 3, 29, tzinfo=UTC), UTC)}
     assert {o.day for o in early.values()} == {date(2026, 11, 23)}
     at_four = {o.kind: o.key for o in due_occurrences(datetime(2026, 11, 24, 4, 0, tzinfo=UTC), UTC)}
     assert at_four == {
         "referral-refresh": "referral-refresh:2026-11-24",
         "score": "score:2026-11-23",
         "review-reminder": "review-reminder:2026-11-23",
+        "source-sync": "source-sync:2026-11-24",
     }
     paris = ZoneInfo("Europe/Paris")  # UTC+1 in November: 03:30 UTC is 04:30 in Paris
     local = {o.kind: o for o in due_occurrences(datetime(2026, 11, 24, 3, 30, tzinfo=UTC), paris)}

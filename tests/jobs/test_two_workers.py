@@ -11,7 +11,7 @@ from tests.conftest import RunCli
 from tests.jobs.scratch import process_env, query, start_referly, writes_held
 
 JOBS = 200
-SCHEDULED = 3  # the daily occurrences both workers try to queue
+SCHEDULED = 4  # the daily occurrences both workers try to queue
 
 # Queues JOBS review reminders (a cheap kind) through the product's own models, in one transaction.
 FILL = """

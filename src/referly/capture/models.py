@@ -50,6 +50,16 @@ class Source(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} {self.username}@{self.host or self.url}"
 
+    @property
+    def port_in_use(self) -> int:
+        """The port given, else IMAP's: 993 for TLS, 143 for STARTTLS."""
+        return self.port or (143 if self.security == Security.STARTTLS else 993)
+
+    @property
+    def where(self) -> str:
+        """``imap host:port`` or ``caldav URL``: how messages about the source name it."""
+        return f"imap {self.host}:{self.port_in_use}" if self.kind == SourceKind.IMAP else f"caldav {self.url}"
+
 
 class SourceCursor(models.Model):
     """Where the sync of one folder or calendar stopped: committed with each batch, so a killed sync resumes."""

@@ -47,7 +47,7 @@ _STYLES = {"done": "green", "notice": "bold yellow", "failed": "red", "warning":
 @click.option("--id", "worker_id", metavar="NAME", help="This worker's name in the queue. Default: HOST:PID.")
 @database_option
 def worker(once: bool, poll: float, max_jobs: int | None, worker_id: str | None) -> None:
-    """Run background jobs (scoring, referral refresh, review reminder) and the daily schedule.
+    """Run background jobs (mailbox sync, scoring, referral refresh, review reminder) and the daily schedule.
 
     Several workers may run at once, on one machine or several: each job runs once. Ctrl-C or
     SIGTERM lets the job under way finish, then the worker exits.
@@ -127,7 +127,12 @@ def job() -> None:
 )
 @database_option
 def add(kind: str, at: str | None) -> None:
-    """Queue a job of KIND (score, referral-refresh, review-reminder) for the next worker."""
+    """Queue a job of KIND (source-sync, score, referral-refresh, review-reminder) for the next worker.
+
+    \b
+    Example:
+      referly job add source-sync --at "2026-11-24 09:00"
+    """
     from referly.database import open_database, start_django
 
     start_django()

@@ -1,7 +1,8 @@
 """What each kind of job does. A handler takes the moment the job started and returns what it did.
 
-Handlers run inside the job's transaction, opened by the worker: they never commit. An expected
-failure is a ``ReferlyError``; anything else is a bug, kept with its traceback in the job's record.
+Handlers run inside the job's transaction, opened by the worker: they never commit (except the kinds in
+``COMMITS_ITS_OWN_WORK``, run outside it). An expected failure is a ``ReferlyError``; anything else is a
+bug, kept with its traceback in the job's record.
 """
 
 from __future__ import annotations
@@ -80,8 +81,47 @@ def review_reminder(latest: tuple[date, datetime] | None, now: datetime) -> Outc
     return Outcome(text, {"last_review": f"{month:%Y-%m}", "days_ago": days, "due": due}, notice=due)
 
 
+def sync_sources(now: datetime) -> Outcome:
+    """The daily `referly source sync`: every mailbox and calendar, each one's result named. Commits per batch
+    (the worker runs it outside the job's transaction). Failed when every source failed."""
+    from referly.capture.sources import sync_all
+    from referly.errors import Unavailable
+
+    results = sync_all(now)
+    done = [
+        {"id": s.pk, "where": s.where, "error": r}
+        if isinstance(r, str)
+        else {"id": s.pk, "where": s.where, "read": r.read, "added": r.added, "errors": len(r.errors)}
+        for s, r in results
+    ]
+    said = [
+        f"source {d['id']} ({d['where']}) failed: {d['error']}"
+        if "error" in d
+        else f"source {d['id']} ({d['where']}): {d['read']:,} read, {d['added']:,} added"
+        + (f", {d['errors']:,} error(s)" if d["errors"] else "")
+        for d in done
+    ]
+    failed = sum("error" in d for d in done)
+    if results and failed == len(results):
+        raise Unavailable(f"every source failed: {'; '.join(said)}")
+    if not results:
+        return Outcome("no mailbox or calendar to sync (`referly source add` adds one)", {"sources": []})
+    added = sum(r.added for _, r in results if not isinstance(r, str))
+    return Outcome(
+        f"{len(results) - failed} of {len(results)} source(s) synced, {added:,} interaction(s) added: "
+        + "; ".join(said),
+        {"sources": done, "added": added, "failed": failed},
+        notice=bool(failed),
+    )
+
+
 HANDLERS: Mapping[str, Handler] = {
     JobKind.SCORE: run_scoring,
     JobKind.REFERRAL_REFRESH: refresh_referrals,
     JobKind.REVIEW_REMINDER: remind_review,
+    JobKind.SOURCE_SYNC: sync_sources,
 }
+
+# Kinds whose handler commits its own work as it goes (a sync commits per batch, so a stopped one resumes):
+# the worker runs them outside the job's transaction, and only marking the job done is atomic.
+COMMITS_ITS_OWN_WORK: frozenset[str] = frozenset({JobKind.SOURCE_SYNC})

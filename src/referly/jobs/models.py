@@ -12,6 +12,7 @@ class JobKind(models.TextChoices):
     SCORE = "score", "Scoring run"
     REFERRAL_REFRESH = "referral-refresh", "Referral refresh"
     REVIEW_REMINDER = "review-reminder", "Monthly review reminder"
+    SOURCE_SYNC = "source-sync", "Mailbox and calendar sync"
 
 
 class JobState(models.TextChoices):

@@ -20,9 +20,11 @@ class Recurring:
     at: time  # local time of day, in REFERLY_TIME_ZONE
 
 
-# Early morning, clear of the 01:00-03:00 window where daylight saving time changes; the refresh goes
-# first so the scoring run sees referrals that fell silent overnight; the reminder comes in working hours.
+# Early morning, clear of the 01:00-03:00 window where daylight saving time changes; the mailboxes and
+# calendars are synced first, then the refresh, so the scoring run sees yesterday's touches and referrals
+# that fell silent overnight; the reminder comes in working hours.
 SCHEDULE: tuple[Recurring, ...] = (
+    Recurring(JobKind.SOURCE_SYNC, time(3, 30)),
     Recurring(JobKind.REFERRAL_REFRESH, time(4, 0)),
     Recurring(JobKind.SCORE, time(4, 30)),
     Recurring(JobKind.REVIEW_REMINDER, time(8, 0)),

@@ -1,7 +1,8 @@
 """The worker: it queues the schedule's due occurrences, then runs due jobs one at a time, until told to stop.
 
 Each job runs in a transaction of its own, which also marks it done: the job's work and its "done"
-commit together or not at all. A worker that dies mid-job leaves nothing of that attempt behind, and
+commit together or not at all (a kind that commits its own work as it goes, like a mailbox sync, runs
+outside it: only its "done" is atomic). A worker that dies mid-job leaves nothing of that attempt behind, and
 its job is taken back by another worker once the lease runs out.
 """
 
@@ -20,7 +21,7 @@ from django.utils import timezone
 from referly.connect.sending import deliver_webhooks
 from referly.database import database_errors
 from referly.errors import ReferlyError, Unavailable
-from referly.jobs.handlers import HANDLERS, Handler
+from referly.jobs.handlers import COMMITS_ITS_OWN_WORK, HANDLERS, Handler
 from referly.jobs.models import Job, JobState
 from referly.jobs.queue import LeaseLost, claim_next, enqueue_occurrences, fail, finish, requeue_expired, take_back
 from referly.jobs.schedule import SCHEDULE, Recurring, due_occurrences
@@ -155,9 +156,14 @@ class Worker:
         try:
             if handler is None:
                 raise Unavailable(f"this version of Referly cannot run {job.kind} jobs")
-            with transaction.atomic():
-                outcome = handler(started)
-                finish(job, outcome, started, self.clock())
+            if job.kind in COMMITS_ITS_OWN_WORK:
+                outcome = handler(started)  # what it did stays even if the job cannot be marked done
+                with transaction.atomic():
+                    finish(job, outcome, started, self.clock())
+            else:
+                with transaction.atomic():
+                    outcome = handler(started)
+                    finish(job, outcome, started, self.clock())
         except LeaseLost as exc:
             self.tally.given_back += 1
             self.say(f"Job {job.pk} ({job.kind}): {exc}.", "warning")
