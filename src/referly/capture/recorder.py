@@ -4,18 +4,28 @@ People rules: a blocklisted address, a forgotten one (``ForgottenAddress``), a c
 must not be contacted, a personal mailbox (``FREE_MAIL``) nobody imported, and a robot are skipped. An
 unknown address at a known account's domain becomes a contact with ``source_system = "capture"``;
 an unknown company domain is counted, and becomes an account only with ``create_accounts``.
+
+Job changes: an unknown address at a known account whose display name is the name of exactly one
+contact, at another account, is that contact's new address: they move to the new account
+(``crm.moves``, dated by the message) and take the address as their e-mail. A message dated no later
+than the start of their current stint is from an address they left: it is theirs, and moves nothing.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
 
 from referly import config
 from referly.capture.rules import FREE_MAIL, Blocklist, Pair, Team, domain_of, is_robot, normalise, split_name
 from referly.capture.summary import Summary
 from referly.crm import normalise as keys
 from referly.crm.models import Account, Contact, ForgottenAddress, Teammate, address_digest
+from referly.crm.moves import move_contact, namesake_elsewhere, person_key
 from referly.ingest.touches import Touch, insert_touches
 
 CAPTURED = "capture"
@@ -25,6 +35,11 @@ CAPTURED = "capture"
 class Person:
     contact_id: int | None
     skip: str = ""  # why this person is never captured
+    found: str = "created"  # how an address first met was resolved: created, or matched (by name)
+
+
+def _skip(do_not_contact: bool, opted_out: bool) -> str:
+    return "do not contact" if do_not_contact else "opted out" if opted_out else ""
 
 
 def team_from_settings() -> Team:
@@ -47,6 +62,7 @@ class Recorder:
         self.blocklist = Blocklist.of(config.CAPTURE_BLOCKLIST.items())
         self.pending: list[Touch] = []
         self.seen: set[str] = set()  # people counted in this capture's summary
+        self.at: datetime | None = None  # when the touch being resolved happened: a job change's date
         self.reload()
 
     def reload(self) -> None:
@@ -59,11 +75,11 @@ class Recorder:
         ):
             if not email:
                 continue
-            skip = "do not contact" if dnc else "opted out" if opted else ""
-            self.contacts[normalise(email)] = Person(pk, skip)
+            self.contacts[normalise(email)] = Person(pk, _skip(dnc, opted))
         self.accounts = {d: pk for pk, d in Account.objects.exclude(domain=None).values_list("pk", "domain")}
         self.forgotten = set(ForgottenAddress.objects.values_list("digest", flat=True))
         self.pending = []
+        self.names: dict[str, list[int]] | None = None  # person_key -> contact ids, loaded when first needed
 
     def teammate(self, address: str, name: str = "", *, create: bool = False) -> int | None:
         """The teammate with this address; made (a mailbox's owner) only with ``create``."""
@@ -86,7 +102,7 @@ class Recorder:
         if known.skip:
             summary.people[known.skip] += first_time
             return None
-        summary.people["created" if fresh else "matched"] += first_time
+        summary.people[known.found if fresh else "matched"] += first_time
         return known.contact_id
 
     def _new_person(self, address: str, name: str, summary: Summary) -> Person:
@@ -111,10 +127,47 @@ class Recorder:
             summary.unknown_domains[domain] += 1
             return Person(None, "unknown company domain")
         first, last = split_name(name)
+        key = person_key(first, last)
+        moved = self._job_change(address, key, account, summary)
+        if moved is not None:
+            return moved
         contact = Contact.objects.create(
             account_id=account, email=address, first_name=first, last_name=last, source_system=self.source
         )
+        if key:
+            self._namesakes(key).append(contact.pk)
         return Person(contact.pk)
+
+    def _job_change(self, address: str, key: str, account: int, summary: Summary) -> Person | None:
+        """The contact this new address at ``account`` belongs to by name, moved there when the message is
+        newer than their current stint; None when the name is nobody's, or more than one person's."""
+        if not key:
+            return None
+        ids = self._namesakes(key)
+        found = Contact.objects.select_related("account").filter(pk__in=ids, erased_at=None)
+        namesakes = {c.pk: c for c in found}
+        chosen = namesake_elsewhere([(c.pk, c.account_id) for c in namesakes.values()], account)
+        if chosen is None or len(namesakes) != len(ids):
+            return None
+        contact = namesakes[chosen]
+        skip = _skip(contact.do_not_contact, contact.opted_out_of_asks)
+        on = (self.at or timezone.now()).date()
+        if not move_contact(contact, Account.objects.get(pk=account), on, provenance="a new address in captured mail"):
+            return Person(contact.pk, skip, found="matched")  # an address they had before: theirs, no move
+        contact.email = address
+        contact.save(update_fields=["email", "updated_at"])
+        summary.people["job changes"] += 1
+        return Person(contact.pk, skip, found="matched")
+
+    def _namesakes(self, key: str) -> list[int]:
+        """The ids of the contacts named ``key`` (``person_key``), erased ones aside."""
+        if self.names is None:
+            self.names = defaultdict(list)
+            people = Contact.objects.filter(erased_at=None).values_list("pk", "first_name", "last_name")
+            for pk, first, last in people.iterator(chunk_size=50_000):
+                if found := person_key(first, last):
+                    self.names[found].append(pk)
+        return self.names[key]
 
     def add(self, pairs: Iterable[Pair], summary: Summary) -> int:
         """Buffer the touches of one item's pairs; returns how many it made (0: every person was skipped)."""
@@ -125,6 +178,7 @@ class Recorder:
                 summary.people["our address, not a teammate"] += pair.ours[0] not in self.seen
                 self.seen.add(pair.ours[0])
                 continue
+            self.at = pair.at
             contact = self.person(pair.theirs[0], pair.theirs[1], summary)
             if contact is None:
                 continue

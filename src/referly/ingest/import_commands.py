@@ -134,6 +134,9 @@ def _print_summary(
     for o in outcomes:
         for kind, n in o.references_created.items():
             console.print(f"{o.file}: created {n:,} {kind} it refers to by name")
+        if o.job_changes:
+            people = "contact" if o.job_changes == 1 else "contacts"
+            console.print(f"{o.file}: {o.job_changes:,} {people} changed company (recorded as job changes)")
     errors = [e for o in outcomes for e in o.errors]
     for e in errors[:20]:
         err_console.print(f"[red]refused[/] {e.sentence()}", highlight=False, soft_wrap=True)

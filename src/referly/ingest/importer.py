@@ -246,4 +246,5 @@ def summary_row(outcome: FileOutcome) -> dict[str, Any]:
         "duplicates_merged": outcome.duplicates,
         "duplicates_flagged": outcome.flagged,
         "references_created": outcome.references_created,
+        "job_changes": outcome.job_changes,
     }

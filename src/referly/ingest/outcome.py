@@ -20,6 +20,7 @@ class FileOutcome:
     errors: list[RowError] = field(default_factory=list)
     references_created: dict[str, int] = field(default_factory=dict)
     flagged: int = 0  # likely duplicates of existing records, listed by `referly dedupe list`
+    job_changes: int = 0  # known contacts now at another account (crm.moves)
 
     @property
     def rejected(self) -> int:

@@ -1,4 +1,8 @@
-"""Create or update records from checked rows, matched by external id or by their natural key."""
+"""Create or update records from checked rows, matched by external id or by their natural key.
+
+A contact the file puts at another account than the one we know them at (matched by external id or
+e-mail) has changed jobs: ``crm.moves`` ends the old stint, starts the new one and records the signal.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from django.db import models
 
 from referly.crm import normalise
 from referly.crm.models import Account, Contact, OpportunityStageChange
+from referly.crm.moves import move_contact
 from referly.ingest.directory import Directory
 from referly.ingest.kinds import KindSpec
 from referly.ingest.mapping import ReferenceRule, Section
@@ -213,6 +218,8 @@ class RecordWriter:
                 continue
             if "stage" in diff:
                 moved.append((record, str(record.stage)))
+            if self.spec.name == "contacts" and "account_id" in diff:
+                outcome.job_changes += self._job_change(record, diff["account_id"], outcome.file)
             for k, v in diff.items():
                 setattr(record, k, v)
             names |= set(diff)
@@ -221,6 +228,12 @@ class RecordWriter:
             self.model._default_manager.bulk_update(changed, sorted(names), batch_size=BATCH)
         outcome.updated += len(changed)
         self._history(moved)
+
+    def _job_change(self, contact: Contact, account_id: int, file: str) -> bool:
+        """Move the contact to the account the file names (before the row's other values are set: the move
+        reads where they were). An erased contact is only re-pointed, as any other field would be."""
+        account = Account.objects.get(pk=account_id)
+        return move_contact(contact, account, self.now.date(), provenance=f"import of {file}")
 
     def _history(self, records: Sequence[tuple[Any, str | None]]) -> None:
         """Opportunities keep the stages they went through; imported referrals start their audit trail."""
