@@ -21,6 +21,7 @@ from referly import config
 from referly.access import services as access
 from referly.access.models import ApiToken
 from referly.access.roles import Permission, Role
+from referly.capture.models import Source
 from referly.connect.models import Subscription
 from referly.errors import ReferlyError
 from referly.outreach.scripts import template_folders
@@ -71,6 +72,7 @@ def settings_view(
             "scoring_text": scoring_text,
             "scoring_error": scoring_error,
             "disabled_webhooks": Subscription.objects.filter(active=False).count(),
+            "failing_sources": Source.objects.exclude(last_error="").count(),
         },
         status=status,
     )
