@@ -24,6 +24,16 @@ def on_postgres() -> bool:
     return os.environ.get("REFERLY_DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
 
+@pytest.fixture(autouse=True)
+def language_reset() -> Iterator[None]:
+    """A page asked in French leaves French active in the thread (Django's locale middleware does not reset
+    it): each test starts from the default language, whatever ran before."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def cli() -> Callable[..., Result]:
     """Run `referly ARGS` in this process, against the test database."""

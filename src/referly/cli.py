@@ -90,9 +90,15 @@ def _register() -> None:
     from referly.portal.commands import portal
 
     main.add_command(portal)
+    from referly.capture.calendar_commands import calendar
     from referly.capture.commands import capture
+    from referly.capture.linkedin_commands import linkedin
+    from referly.capture.source_commands import source
 
+    capture.add_command(calendar)
+    capture.add_command(linkedin)
     main.add_command(capture)
+    main.add_command(source)
 
 
 _register()
