@@ -3,7 +3,6 @@ clear failures, and a sync that is killed or loses its server resuming with noth
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sqlite3
 import time
@@ -17,7 +16,7 @@ import pytest
 
 from referly.capture.models import Source, SourceCursor
 from referly.capture.secrets import decrypt, password_of
-from referly.capture.sources import add_caldav_source, add_imap_source, remove_source, sync_source
+from referly.capture.sources import add_caldav_source, add_imap_source, remove_source
 from referly.crm.models import Teammate
 from referly.errors import Conflict, InvalidInput, NotFound, Unavailable
 from tests.capture.dovecot import Dovecot, message, need_dovecot, running_dovecot
@@ -86,7 +85,7 @@ def test_a_stored_password_under_another_secret_key_is_a_clear_sentence(settings
     [
         ({"host": ""}, "host", "is not a server name"),
         ({"host": "imaps://imap.example.com"}, "host", "is not a server name"),
-        ({"host": "imap.example.com:993"}, "host", "give the port with --port"),
+        ({"host": "imap.example.com:993"}, "host", "give the port on its own"),
         ({"port": 0}, "port", "between 1 and 65535"),
         ({"security": "ssl"}, "security", "tls or starttls"),
         ({"username": " "}, "username", "user name"),
@@ -128,11 +127,6 @@ def test_a_calendar_source_is_stored_and_an_http_address_elsewhere_is_refused() 
         with pytest.raises(InvalidInput, match=words):
             add_caldav_source(url=url, username="a", password="p", token_command="", owner_email=ALICE, ca_file="",
                               now=NOW)  # fmt: skip
-    if importlib.util.find_spec("referly.capture.caldav") is None:  # until the calendar engine ships
-        with pytest.raises(Unavailable, match="cannot sync CalDAV calendars yet"):
-            sync_source(made, NOW)
-        made.refresh_from_db()
-        assert made.last_error == "this version of Referly cannot sync CalDAV calendars yet"
 
 
 # --- the commands -------------------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.utils import timezone, translation
 from referly.capture.models import Source
 from referly.capture.summary import Summary
 from referly.crm.models import Account, Contact, Interaction, InteractionKind
-from referly.web.views.accounts import people_we_talk_to
+from referly.crm.queries import people_we_talk_to
 from referly.web.views.sources import sync_sentence
 from tests.capture import dovecot
 from tests.factories import make_account, make_contact, make_teammate

@@ -26,7 +26,6 @@ from django.db import transaction
 
 from referly import config
 from referly.capture.linkedin import LinkedInConnection, decode, parse
-from referly.capture.recorder import CAPTURED
 from referly.capture.rules import FREE_MAIL, Blocklist, domain_of, normalise
 from referly.capture.summary import Summary
 from referly.crm import normalise as keys
@@ -40,6 +39,7 @@ from referly.crm.models import (
     address_digest,
 )
 from referly.crm.moves import move_contact, namesake_elsewhere, person_key
+from referly.crm.queries import CAPTURED
 from referly.errors import InvalidInput, NotFound
 
 CONFIDENCE = 0.4  # the tie is real, but many LinkedIn connections are acquaintances rather than warm ties

@@ -26,9 +26,8 @@ from referly.capture.summary import Summary
 from referly.crm import normalise as keys
 from referly.crm.models import Account, Contact, ForgottenAddress, Teammate, address_digest
 from referly.crm.moves import move_contact, namesake_elsewhere, person_key
+from referly.crm.queries import CAPTURED
 from referly.ingest.touches import Touch, insert_touches
-
-CAPTURED = "capture"
 
 
 @dataclass(frozen=True)

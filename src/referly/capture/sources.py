@@ -10,11 +10,10 @@ would make a cycle, as this one dispatches to the engines).
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ValidationError
@@ -22,13 +21,13 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from referly.capture.models import Security, Source, SourceKind
-from referly.capture.recorder import CAPTURED
 from referly.capture.rules import normalise
 from referly.capture.secrets import encrypt
 from referly.capture.secrets import password_of as password_of
 from referly.capture.summary import Summary
 from referly.crm.models import Teammate
-from referly.errors import Conflict, InvalidInput, NotFound, ReferlyError, Unavailable
+from referly.crm.queries import CAPTURED
+from referly.errors import Conflict, InvalidInput, NotFound, ReferlyError
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -52,7 +51,7 @@ def add_imap_source(
         shown = repr(host) if host else "An empty host"
         raise InvalidInput(f"{shown} is not a server name: give one like imap.example.com", field="host")
     if host.count(":") == 1:
-        raise InvalidInput(f"{host}: give the port with --port, not in the host name", field="host")
+        raise InvalidInput(f"{host}: give the port on its own, not in the server name", field="host")
     if port is not None and not 1 <= port <= 65535:
         raise InvalidInput(f"The port must be between 1 and 65535, not {port}", field="port")
     if security not in Security.values:
@@ -147,14 +146,9 @@ def _engine(kind: str) -> Engine:
         from referly.capture.imap import sync_mailbox
 
         return sync_mailbox
-    try:
-        # Imported by name: the calendar engine may be missing from this version.
-        module = importlib.import_module("referly.capture.caldav")
-    except ModuleNotFoundError as exc:
-        if exc.name != "referly.capture.caldav":
-            raise
-        raise Unavailable("this version of Referly cannot sync CalDAV calendars yet") from None
-    return cast(Engine, module.sync_calendar)
+    from referly.capture.caldav import sync_calendar
+
+    return sync_calendar
 
 
 def _record(source: Source, now: datetime, summary: Summary | None, error: str) -> None:
