@@ -1,6 +1,7 @@
 """Syncing a CalDAV calendar from a real Radicale: incremental by sync token (or by ctag and etags), updates
 and deletions on the server replacing or dropping what events made, recurring meetings counted as their
-occurrences come, TLS, and failures said in one sentence."""
+occurrences come, TLS, and failures said in one sentence. Other servers' ways (no sync tokens, sync reports
+refused, an event nobody can read, a server gone mid-sync) come from a real proxy in front of Radicale."""
 
 from __future__ import annotations
 
@@ -13,12 +14,13 @@ import pytest
 
 from referly.capture import caldav
 from referly.capture.caldav import SyncState, sync_calendar
+from referly.capture.imap import Interrupted
 from referly.capture.models import CapturedEvent, Source, SourceCursor
 from referly.capture.sources import add_caldav_source, sync_source
 from referly.crm.models import Interaction, InteractionKind
 from referly.errors import Unavailable
 from tests.capture.dovecot import self_signed
-from tests.capture.radicale_server import PASSWORD, USER, Radicale, radicale_server
+from tests.capture.radicale_server import PASSWORD, USER, DavProxy, Radicale, dav_proxy, radicale_server
 from tests.capture.test_calendar_files import qbr
 from tests.capture.test_meetings import GOOGLE, GOOGLE_OCCURRENCES, GOOGLE_UID, NOW, OUTLOOK, THUNDERBIRD
 from tests.factories import make_account, make_contact, make_teammate
@@ -30,6 +32,12 @@ ALICE = "alice@northbeam.example"
 @pytest.fixture
 def radicale(tmp_path: Path) -> Iterator[Radicale]:
     with radicale_server(tmp_path / "radicale") as server:
+        yield server
+
+
+@pytest.fixture
+def proxy(radicale: Radicale) -> Iterator[DavProxy]:
+    with dav_proxy(radicale) as server:
         yield server
 
 
@@ -135,11 +143,11 @@ def test_a_weekly_meeting_adds_each_occurrence_when_its_time_comes_without_chang
 
 
 def test_without_sync_tokens_changes_are_found_by_ctag_and_etags(
-    world: dict[str, Any], radicale: Radicale, monkeypatch: pytest.MonkeyPatch
+    world: dict[str, Any], radicale: Radicale, proxy: DavProxy
 ) -> None:
-    real = caldav.DavClient.collection
-    monkeypatch.setattr(caldav.DavClient, "collection", lambda self: ("", real(self)[1]))  # a server without tokens
-    calendar = source(radicale.make_calendar())
+    proxy.hide_sync_token, proxy.refuse_sync = True, 403  # a server without RFC 6578
+    radicale.make_calendar()
+    calendar = source(proxy.calendar_url())
     radicale.put("qbr.ics", qbr())
     radicale.put("intro.ics", THUNDERBIRD)
     first = sync_calendar(calendar, NOW)
@@ -151,6 +159,7 @@ def test_without_sync_tokens_changes_are_found_by_ctag_and_etags(
     changed = sync_calendar(calendar, NOW)
     assert (changed.read, changed.added, changed.removed) == (1, 2, 3)  # type: ignore[attr-defined]
     assert meetings_with(world["jane"]) == [(ALICE, datetime(2026, 11, 3, 15, 0, tzinfo=UTC))]
+    assert "REPORT sync-collection" not in proxy.seen  # no token offered, none asked for
 
 
 def test_a_token_the_server_no_longer_knows_means_a_full_listing_that_still_finds_deletions(
@@ -237,47 +246,35 @@ def test_over_tls_the_source_ca_file_or_the_setting_is_trusted_and_nothing_else(
 
 
 def test_a_sync_cut_short_keeps_its_committed_batches_and_the_next_one_finishes_without_counting_twice(
-    world: dict[str, Any], radicale: Radicale, monkeypatch: pytest.MonkeyPatch
+    world: dict[str, Any], radicale: Radicale, proxy: DavProxy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(caldav, "MULTIGET", 1)  # one event per batch
-    calendar = source(radicale.make_calendar())
+    radicale.make_calendar()
+    calendar = source(proxy.calendar_url())
     for n in (1, 2, 3):
         radicale.put(f"m{n}.ics", qbr(start=f"2026110{n}T090000Z").replace("qbr-2026@", f"qbr-{n}@"))
-    real, calls = caldav.DavClient.multiget, []
-
-    def lost_on_the_second(self: caldav.DavClient, hrefs: list[str]) -> dict[str, tuple[str, bytes]]:
-        calls.append(hrefs)
-        if len(calls) == 2:
-            raise ConnectionResetError(104, "Connection reset by peer")
-        return real(self, hrefs)
-
-    monkeypatch.setattr(caldav.DavClient, "multiget", lost_on_the_second)
-    with pytest.raises(caldav.Interrupted, match=r"the connection was lost .* 1 event") as lost:
+    proxy.drop_from = 4  # the server goes away at the second batch's fetch, and stays away
+    with pytest.raises(Interrupted, match=r"the connection was lost .* 1 event") as lost:
         sync_calendar(calendar, NOW)
+    fetch = "REPORT calendar-multiget"
+    assert proxy.seen == ["PROPFIND", "REPORT sync-collection", fetch, fetch, fetch]  # the lost fetch tried twice
     assert (lost.value.summary.read, lost.value.summary.added) == (1, 2)
     assert len(meetings_with(world["jane"])) == 1 and state(calendar).token == ""  # the token waits for the end
     assert list(state(calendar).items) == ["/alice/work/m1.ics"]
 
-    monkeypatch.setattr(caldav.DavClient, "multiget", real)
+    proxy.drop_from = None  # the server is back
     rest = sync_calendar(calendar, NOW)
     assert (rest.read, rest.added) == (2, 4) and len(meetings_with(world["jane"])) == 3
     assert state(calendar).token
 
 
+@pytest.mark.parametrize("refusal", [403, 501], ids=["report-not-supported", "not-implemented"])
 def test_a_server_refusing_sync_reports_is_compared_by_etags_and_an_unreadable_event_is_a_named_error(
-    world: dict[str, Any], radicale: Radicale, monkeypatch: pytest.MonkeyPatch
+    world: dict[str, Any], radicale: Radicale, proxy: DavProxy, refusal: int
 ) -> None:
-    def refused(self: caldav.DavClient, token: str, ctag: str) -> caldav.Changes:
-        raise caldav._NoSync
-
-    monkeypatch.setattr(caldav.DavClient, "sync_collection", refused)
-    real = caldav.DavClient.multiget
-
-    def garbled(self: caldav.DavClient, hrefs: list[str]) -> dict[str, tuple[str, bytes]]:
-        return {h: (e, b"BEGIN:VCARD\r\nEND:VCARD\r\n" if "bad" in h else d) for h, (e, d) in real(self, hrefs).items()}
-
-    monkeypatch.setattr(caldav.DavClient, "multiget", garbled)
-    calendar = source(radicale.make_calendar())
+    proxy.refuse_sync, proxy.garble = refusal, "bad.ics"  # a sync token offered, its report refused
+    radicale.make_calendar()
+    calendar = source(proxy.calendar_url())
     radicale.put("qbr.ics", qbr())
     radicale.put("bad.ics", THUNDERBIRD)
     summary = sync_calendar(calendar, NOW)
@@ -285,3 +282,4 @@ def test_a_server_refusing_sync_reports_is_compared_by_etags_and_an_unreadable_e
     (error,) = summary.errors
     assert (error.where.endswith(" /alice/work/bad.ics"), error.header) == (True, "VCALENDAR")
     assert sync_calendar(calendar, NOW).read == 0  # the unreadable one is not read again until it changes
+    assert proxy.seen.count("REPORT sync-collection") == 2 and proxy.seen.count("REPORT calendar-multiget") == 1

@@ -190,13 +190,17 @@ def changes(client: DavClient, state: SyncState) -> Changes:
     token, ctag = client.collection()
     if token:
         try:
-            return client.sync_collection(state.token, ctag)
-        except _BadToken:
+            if state.token:
+                try:
+                    return client.sync_collection(state.token, ctag)
+                except _BadToken:
+                    pass  # the server forgot the token: list everything, as on a first sync
+            # A full listing reports no deletions (RFC 6578 3.4): what we hold and it does not list is gone.
             listed = client.sync_collection("", ctag)
             listed.deleted |= set(state.items) - set(listed.changed)
             return listed
-        except _NoSync:
-            pass
+        except (_BadToken, _NoSync):
+            pass  # sync reports refused: compare etags
     if ctag and ctag == state.ctag:
         return Changes("", ctag, {}, set())
     etags = client.etags()
