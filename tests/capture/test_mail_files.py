@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from referly.capture.mail import capture_files
 from referly.crm.models import Contact, Interaction, InteractionKind
@@ -196,3 +198,40 @@ def test_the_notmuch_corpora_capture_without_a_traceback_and_add_up(
     assert again.returncode == 0 and json.loads(again.stdout)["added"] == 0
     shown = run_referly("capture", "mail", str(corpora / "broken"), env=env)
     assert shown.returncode == 0 and "Traceback" not in shown.stderr and "messages read" in shown.stdout
+
+
+_line = st.text(alphabet="abFrom :\t", max_size=12)
+_block = st.lists(_line, max_size=4)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(st.tuples(_block, st.lists(_line, max_size=5)), min_size=1, max_size=5),
+    st.booleans(),
+    st.booleans(),
+)
+def test_a_mapped_mbox_file_splits_as_its_stream_does(
+    tmp_path_factory: pytest.TempPathFactory, messages: list[tuple[list[str], list[str]]], crlf: bool, cut: bool
+) -> None:
+    """The fast reader of mbox files on disk and the line reader of streams (zip members) agree on every
+    message, error and number, whatever the blank lines, stray 'From' words, line endings and truncation."""
+    import io
+
+    from referly.capture.mailfiles import mbox, mbox_lines
+
+    newline = "\r\n" if crlf else "\n"
+    text = ""
+    for n, (headers, body) in enumerate(messages):
+        text += f"From {n}@xxx Mon Dec 07 09:00:00 +0000 2026{newline}"
+        text += "".join(f"H{k}: {h}{newline}" for k, h in enumerate(headers))
+        text += newline + "".join(f"{b}{newline}" for b in body) + newline
+    data = text.encode()
+    if cut:
+        data = data[: len(data) * 2 // 3]
+    if not data.startswith(b"From "):
+        return
+    path = tmp_path_factory.mktemp("mbox") / "m.mbox"
+    path.write_bytes(data)
+    with path.open("rb") as handle:
+        mapped = list(mbox(handle, "m"))
+    assert mapped == list(mbox_lines(io.BytesIO(data), "m"))

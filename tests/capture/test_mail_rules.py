@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 import pytest
 from hypothesis import given
@@ -170,3 +170,29 @@ def test_the_fields_read_are_the_standard_parsers_unfolded(lines: list[tuple[str
     for name in ("from", "to", "cc", "date", "message-id", "list-id"):
         expected = [" ".join(str(v).split()) for v in theirs.get_all(name) or []]
         assert [" ".join(v.split()) for v in ours.get(name, [])] == expected
+
+
+_offsets = st.integers(min_value=-12 * 60, max_value=14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
+
+
+@given(st.datetimes(min_value=datetime(1980, 1, 2), max_value=datetime(2100, 1, 1)), _offsets, st.booleans())
+def test_the_quick_date_reader_agrees_with_the_standard_library(when: datetime, zone: tzinfo, weekday: bool) -> None:
+    from email.utils import format_datetime, parsedate_to_datetime
+
+    from referly.capture.headers import quick_date
+
+    text = format_datetime(when.replace(microsecond=0, tzinfo=zone))
+    if not weekday:
+        text = text.split(", ", 1)[1]
+    assert quick_date(text) == parsedate_to_datetime(text).astimezone(UTC)
+
+
+@given(st.text(alphabet="0123456789 :+-,ADFJMNOSTWabcdeghlnoprtuvy()", max_size=40))
+def test_the_quick_date_reader_never_disagrees_on_anything_it_reads(text: str) -> None:
+    from email.utils import parsedate_to_datetime
+
+    from referly.capture.headers import quick_date
+
+    quick = quick_date(text)
+    if quick is not None:
+        assert quick == parsedate_to_datetime(text).astimezone(UTC)

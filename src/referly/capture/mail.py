@@ -20,7 +20,7 @@ from referly.capture.recorder import Recorder
 from referly.capture.rules import Skip, mail_pairs, normalise
 from referly.capture.summary import CaptureError, Summary
 
-BATCH = 2_000
+BATCH = 5_000
 
 
 class MailCapture:

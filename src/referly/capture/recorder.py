@@ -61,6 +61,7 @@ class Recorder:
         self.blocklist = Blocklist.of(config.CAPTURE_BLOCKLIST.items())
         self.pending: list[Touch] = []
         self.seen: set[str] = set()  # people counted in this capture's summary
+        self.resolved: dict[str, int | None] = {}  # each address met in this capture, and its contact
         self.at: datetime | None = None  # when the touch being resolved happened: a job change's date
         self.reload()
 
@@ -78,6 +79,7 @@ class Recorder:
         self.accounts = {d: pk for pk, d in Account.objects.exclude(domain=None).values_list("pk", "domain")}
         self.forgotten = set(ForgottenAddress.objects.values_list("digest", flat=True))
         self.pending = []
+        self.resolved = {}
         self.names: dict[str, list[int]] | None = None  # person_key -> contact ids, loaded when first needed
 
     def teammate(self, address: str, name: str = "", *, create: bool = False) -> int | None:
@@ -91,8 +93,13 @@ class Recorder:
         return found
 
     def person(self, address: str, name: str, summary: Summary) -> int | None:
-        """The contact id for the other end, or None (the reason counted in ``summary.people``)."""
-        address = normalise(address)
+        """The contact id for the other end, or None (the reason counted in ``summary.people``, once)."""
+        if address in self.resolved:  # met before in this capture: counted then
+            return self.resolved[address]
+        found = self.resolved[address] = self._person(normalise(address), name, summary)
+        return found
+
+    def _person(self, address: str, name: str, summary: Summary) -> int | None:
         known = self.contacts.get(address)
         fresh, first_time = known is None, address not in self.seen
         self.seen.add(address)
@@ -172,7 +179,7 @@ class Recorder:
         """Buffer the touches of one item's pairs; returns how many it made (0: every person was skipped)."""
         made = 0
         for pair in pairs:
-            teammate = self.teammate(pair.ours[0])
+            teammate = self.teammates.get(pair.ours[0]) or self.teammate(pair.ours[0])
             if teammate is None:
                 summary.people["our address, not a teammate"] += pair.ours[0] not in self.seen
                 self.seen.add(pair.ours[0])

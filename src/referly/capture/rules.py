@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
+from typing import NamedTuple
 
 from referly.capture.headers import Address, MailHeader
 from referly.crm.models import InteractionKind
@@ -102,8 +103,7 @@ def bulk(header: MailHeader) -> bool:
     )
 
 
-@dataclass(frozen=True)
-class Pair:
+class Pair(NamedTuple):
     """One touch the message makes: one of us, one of them, which way."""
 
     ours: Address
@@ -121,7 +121,9 @@ def mail_pairs(header: MailHeader, team: Team, owner: str | None) -> list[Pair] 
     sender = (normalise(header.sender[0]), header.sender[1])
     if is_robot(sender[0]):
         return Skip.ROBOT
-    people = _unique([(normalise(a), n) for a, n in header.recipients])
+    people = [(normalise(a), n) for a, n in header.recipients]
+    if len(people) > 1:
+        people = _unique(people)
     if team.is_ours(sender[0]):
         theirs = [p for p in people if not team.is_ours(p[0]) and p[0] != sender[0]]
         if not theirs:
