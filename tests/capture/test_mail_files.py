@@ -152,6 +152,20 @@ def test_forget_holds_against_every_later_capture(world: dict[str, Any], tmp_pat
     plus = message("alice@northbeam.example", "Jane+New@acme.example", DAY + timedelta(days=30), message_id="p@nb")
     later = capture_files([takeout_mbox(tmp_path / "later.mbox", [plus])], owner=None, now=NOW)
     assert later.added == 0 and later.people["forgotten"] == 1
+    renamed = message(
+        "Jane Roe <j.roe@acme.example>", "alice@northbeam.example", DAY + timedelta(days=31), message_id="r@a"
+    )
+    again_by_name = capture_files([takeout_mbox(tmp_path / "new.mbox", [renamed])], owner=None, now=NOW)
+    assert again_by_name.added == 0 and again_by_name.people["forgotten"] == 1
+    assert not Contact.objects.filter(email="j.roe@acme.example").exists()
+
+    from referly.capture.connections import capture_connections
+
+    csv = tmp_path / "Connections.csv"
+    csv.write_text("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+                   "Jane,Roe,,,Acme,COO,05 Dec 2026\n", encoding="utf-8")  # fmt: skip
+    linked = capture_connections(csv, teammate="alice@northbeam.example", now=NOW)
+    assert linked.skipped["forgotten"] == 1 and not Contact.objects.filter(last_name="Roe").exists()
 
 
 def test_blocklisted_opted_out_and_unknown_domains_are_counted_not_captured(

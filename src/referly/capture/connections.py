@@ -37,6 +37,7 @@ from referly.crm.models import (
     ForgottenAddress,
     Teammate,
     address_digest,
+    person_digest,
 )
 from referly.crm.moves import move_contact, namesake_elsewhere, person_key
 from referly.crm.queries import CAPTURED
@@ -139,6 +140,9 @@ class Connections:
         if email and {address_digest(email), address_digest(row.email)} & self.forgotten:
             return "forgotten"
         company = keys.company_key(row.company)
+        name_here = person_key(row.first_name, row.last_name)
+        if name_here and company and person_digest(name_here, company) in self.forgotten:
+            return "forgotten"
         accounts = self.accounts.get(company, []) if company else []
         name = person_key(row.first_name, row.last_name)
         known = self.by_email.get(email) if email else None

@@ -24,7 +24,7 @@ from referly import config
 from referly.capture.rules import FREE_MAIL, Blocklist, Pair, Team, domain_of, is_robot, normalise, split_name
 from referly.capture.summary import Summary
 from referly.crm import normalise as keys
-from referly.crm.models import Account, Contact, ForgottenAddress, Teammate, address_digest
+from referly.crm.models import Account, Contact, ForgottenAddress, Teammate, address_digest, person_digest
 from referly.crm.moves import move_contact, namesake_elsewhere, person_key
 from referly.crm.queries import CAPTURED
 from referly.ingest.touches import Touch, insert_touches
@@ -76,7 +76,12 @@ class Recorder:
             if not email:
                 continue
             self.contacts[normalise(email)] = Person(pk, _skip(dnc, opted))
-        self.accounts = {d: pk for pk, d in Account.objects.exclude(domain=None).values_list("pk", "domain")}
+        self.accounts: dict[str, int] = {}
+        self.account_keys: dict[int, str] = {}
+        for pk, domain, name_key in Account.objects.values_list("pk", "domain", "name_key"):
+            self.account_keys[pk] = name_key
+            if domain:
+                self.accounts[domain] = pk
         self.forgotten = set(ForgottenAddress.objects.values_list("digest", flat=True))
         self.pending = []
         self.resolved = {}
@@ -134,6 +139,8 @@ class Recorder:
             return Person(None, "unknown company domain")
         first, last = split_name(name)
         key = person_key(first, last)
+        if key and person_digest(key, self.account_keys.get(account, "")) in self.forgotten:
+            return Person(None, "forgotten")  # a forgotten person writing from a new address at the same company
         moved = self._job_change(address, key, account, summary)
         if moved is not None:
             return moved

@@ -35,7 +35,9 @@ from referly.crm.models import (
     Merge,
     Signal,
     address_digest,
+    person_digest,
 )
+from referly.crm.moves import person_key
 from referly.errors import NotFound
 from referly.referrals.models import Ask, Referral, ReferralTransition
 from referly.scoring.models import NextBestAction, RelationshipStrength, SponsorScore
@@ -104,8 +106,12 @@ def forget(email: str, now: datetime) -> dict[str, int]:
     done["greetings scrubbed"] = _scrub_first_name(person)
     # Capture (mail, calendars, LinkedIn) must never bring the person back: keep a keyed digest of each address.
     addresses = {person.email or "", *(m.get("email") or "" for m in snapshots)} - {""}
-    for address in addresses | {_PLUS_TAG.sub("@", a) for a in addresses}:  # jane+deals@ is jane@ to capture
-        ForgottenAddress.objects.get_or_create(digest=address_digest(address), defaults={"forgotten_at": now})
+    digests = {address_digest(a) for a in addresses | {_PLUS_TAG.sub("@", a) for a in addresses}}
+    name = person_key(person.first_name, person.last_name)
+    if name:  # LinkedIn rows mostly have no e-mail: the name at the company is what capture would meet
+        digests.add(person_digest(name, person.account.name_key))
+    for digest in digests:  # jane+deals@ is jane@ to capture
+        ForgottenAddress.objects.get_or_create(digest=digest, defaults={"forgotten_at": now})
     Contact.objects.filter(pk=person.pk).update(
         first_name="",
         last_name="",

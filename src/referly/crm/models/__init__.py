@@ -3,7 +3,7 @@
 from referly.crm.lifecycle import Lifecycle
 from referly.crm.models.accounts import Account
 from referly.crm.models.activity import Interaction, InteractionKind, Signal, SignalKind
-from referly.crm.models.audit import ForgottenAddress, Merge, address_digest
+from referly.crm.models.audit import ForgottenAddress, Merge, address_digest, person_digest
 from referly.crm.models.network import Connection, ConnectionKind, Employment
 from referly.crm.models.people import Contact, ContactRole, Seniority
 from referly.crm.models.pipeline import (
@@ -36,4 +36,5 @@ __all__ = [
     "Teammate",
     "TeammateRole",
     "address_digest",
+    "person_digest",
 ]

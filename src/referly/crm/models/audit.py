@@ -32,6 +32,12 @@ class ForgottenAddress(models.Model):
         return f"forgotten address {self.digest[:8]}…"
 
 
+def person_digest(person_key: str, company_key: str) -> str:
+    """The digest of a forgotten person's name at their company (``crm.moves.person_key`` and
+    ``normalise.company_key``), for captures that meet people by name, such as LinkedIn's rows without an e-mail."""
+    return address_digest(f"name:{person_key}|{company_key}")
+
+
 def address_digest(address: str) -> str:
     """The digest ``ForgottenAddress`` keeps: keyed with the deployment's secret, so it cannot be looked up."""
     from django.utils.crypto import salted_hmac
