@@ -8,7 +8,7 @@ People rules (docs/capture-linkedin.md):
   (one account of that name); otherwise the row is counted: "company not an account".
 - A known contact shown at another known account has changed jobs (``crm.moves``, dated by the capture):
   one found by e-mail, or the only contact of that name anywhere when nobody of that name is at the company.
-- Blocklisted, forgotten (rows with an e-mail), do-not-contact and opted-out people are skipped and counted,
+- Blocklisted, forgotten (by e-mail, or by name at the company), do-not-contact and opted-out people are skipped and counted,
   as in every capture; nothing about them is written. A personal address (``FREE_MAIL``), which is what
   LinkedIn mostly shows, is used to find a person, never kept as a contact's e-mail.
 - The tie is ``Connection(kind=declared)`` between the contact and the teammate, dated by "Connected On";
