@@ -249,3 +249,72 @@ def test_a_mapped_mbox_file_splits_as_its_stream_does(
     with path.open("rb") as handle:
         mapped = list(mbox(handle, "m"))
     assert mapped == list(mbox_lines(io.BytesIO(data), "m"))
+
+
+def test_a_broken_encoded_name_is_read_as_it_is_and_never_stops_the_capture(
+    world: dict[str, Any], tmp_path: Path
+) -> None:
+    broken = (
+        b"From: =?utf-8?b?a?= <jane@acme.example>\nTo: alice@northbeam.example\n"
+        b"Date: Mon, 2 Nov 2026 09:00:00 +0000\nMessage-ID: <b1@acme>\n\n"
+    )
+    stray = broken.replace(b"=?utf-8?b?a?=", b"=?utf\xff-8?q?x?=").replace(b"b1@", b"b2@")
+    after = message("jane@acme.example", "alice@northbeam.example", DAY + timedelta(days=1), message_id="b3@a")
+    summary = capture_files([takeout_mbox(tmp_path / "m.mbox", [broken, stray, after])], owner=None, now=NOW)
+    assert (summary.read, summary.captured, summary.errors) == (3, 3, []) and summary.added == 2  # two share a time
+
+
+def test_the_blocklist_holds_for_people_already_in_the_crm(
+    world: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REFERLY_CAPTURE_BLOCKLIST", "jane@acme.example")
+    mail = [message("alice@northbeam.example", "jane@acme.example", DAY, message_id="k@nb")]
+    summary = capture_files([takeout_mbox(tmp_path / "m.mbox", mail)], owner=None, now=NOW)
+    assert summary.added == 0 and summary.people["blocklisted"] == 1 and Interaction.objects.count() == 0
+
+
+def test_moves_come_from_what_people_send_and_never_from_the_opted_out(world: dict[str, Any], tmp_path: Path) -> None:
+    from referly.crm.models import Signal
+
+    globex = make_account("Globex", domain="globex.example")
+    olga = make_contact(world["acme"], first_name="Olga", last_name="Out", email="olga@acme.example",
+                        opted_out_of_asks=True)  # fmt: skip
+    jan, feb, mar = (datetime(2026, m, 5, 9, tzinfo=UTC) for m in (1, 2, 3))
+    mail = [
+        message("Jane Roe <jane@globex.example>", "alice@northbeam.example", jan, message_id="j1@g"),
+        message("alice@northbeam.example", "Jane Roe <jane@acme.example>", feb, message_id="j2@nb"),  # her old one
+        message("Jane Roe <jane@globex.example>", "alice@northbeam.example", mar, message_id="j3@g"),
+        message("Olga Out <olga@globex.example>", "alice@northbeam.example", jan, message_id="o1@g"),
+        message("Olga Out <o.out@acme.example>", "alice@northbeam.example", jan, message_id="o2@a"),
+    ]
+    capture_files([takeout_mbox(tmp_path / "m.mbox", mail)], owner=None, now=NOW)
+    jane = Contact.objects.get(pk=world["jane"].pk)
+    assert (jane.account, jane.email) == (globex, "jane@globex.example")
+    assert Signal.objects.filter(contact=jane, kind="job_change").count() == 1
+    assert Interaction.objects.filter(contact=jane).count() == 3  # the one to her old address is hers too
+    olga.refresh_from_db()
+    assert (olga.account, olga.email) == (world["acme"], "olga@acme.example")
+    assert not Signal.objects.filter(contact=olga).exists() and not Interaction.objects.filter(contact=olga).exists()
+    assert not Contact.objects.filter(email__in=["olga@globex.example", "o.out@acme.example"]).exists()
+
+
+def test_an_address_too_long_to_be_one_is_counted_not_stored(world: dict[str, Any], tmp_path: Path) -> None:
+    long = "x" * 70 + "@acme.example"
+    mail = [message("alice@northbeam.example", long, DAY, message_id="l@nb")]
+    summary = capture_files([takeout_mbox(tmp_path / "m.mbox", mail)], owner=None, now=NOW)
+    assert summary.people["not an address"] == 1 and not Contact.objects.filter(email=long).exists()
+
+
+def test_a_header_line_of_megabytes_in_a_zipped_mbox_is_a_named_error(world: dict[str, Any], tmp_path: Path) -> None:
+    import base64
+    import os
+
+    huge = b"X-Junk: " + base64.b64encode(os.urandom(3 << 20)) + b"\n"
+    mbox = b"From a@xxx Mon Dec 07 09:00:00 +0000 2026\n" + huge + b"\nbody\n"
+    good = message("jane@acme.example", "alice@northbeam.example", DAY, message_id="after-huge@acme")
+    mbox += b"\nFrom b@xxx Mon Dec 07 09:00:00 +0000 2026\n" + good + b"\n"
+    with zipfile.ZipFile(tmp_path / "junk.zip", "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("all.mbox", mbox)
+    summary = capture_files([tmp_path / "junk.zip"], owner=None, now=NOW)
+    assert [(e.header, e.reason) for e in summary.errors] == [("headers", "no end of the headers in the first 1 MB")]
+    assert summary.added == 1

@@ -123,7 +123,11 @@ def test_a_calendar_source_is_stored_and_an_http_address_elsewhere_is_refused() 
     )  # fmt: skip
     assert (made.kind, made.where, made.host) == ("caldav", "caldav https://dav.example.com/alice/calendar/", "")
     assert decrypt(made.secret) == "dav-secret"
-    for url, words in (("http://dav.example.com/cal/", "is not encrypted"), ("dav.example.com", "not a calendar")):
+    for url, words in (
+        ("http://dav.example.com/cal/", "is not encrypted"),
+        ("dav.example.com", "not a calendar"),
+        ("https://alice:S3cret@dav.example.com/cal/", "not in the calendar's address"),
+    ):
         with pytest.raises(InvalidInput, match=words):
             add_caldav_source(url=url, username="a", password="p", token_command="", owner_email=ALICE, ca_file="",
                               now=NOW)  # fmt: skip

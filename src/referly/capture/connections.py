@@ -8,9 +8,10 @@ People rules (docs/capture-linkedin.md):
   (one account of that name); otherwise the row is counted: "company not an account".
 - A known contact shown at another known account has changed jobs (``crm.moves``, dated by the capture):
   one found by e-mail, or the only contact of that name anywhere when nobody of that name is at the company.
-- Blocklisted, forgotten (by e-mail, or by name at the company), do-not-contact and opted-out people are skipped and counted,
-  as in every capture; nothing about them is written. A personal address (``FREE_MAIL``), which is what
-  LinkedIn mostly shows, is used to find a person, never kept as a contact's e-mail.
+- Blocklisted, forgotten (by e-mail, or by name at the company), do-not-contact and opted-out people are
+  skipped and counted, as in every capture; nothing about them is written. A personal address
+  (``FREE_MAIL``), which is what LinkedIn mostly shows, is used to find a person, never kept as a contact's
+  e-mail.
 - The tie is ``Connection(kind=declared)`` between the contact and the teammate, dated by "Connected On";
   one per person, so a second capture of the same export adds nothing.
 """
@@ -26,7 +27,7 @@ from django.db import transaction
 
 from referly import config
 from referly.capture.linkedin import LinkedInConnection, decode, parse
-from referly.capture.rules import FREE_MAIL, Blocklist, domain_of, normalise
+from referly.capture.rules import FREE_MAIL, Blocklist, domain_of, normalise, plausible
 from referly.capture.summary import Summary
 from referly.crm import normalise as keys
 from referly.crm.models import (
@@ -134,7 +135,7 @@ class Connections:
 
     def person(self, row: LinkedInConnection, summary: Summary) -> tuple[Known, str] | str:
         """The contact the row is, and whether it was matched (perhaps moved) or created; or why it is skipped."""
-        email = normalise(row.email) if "@" in row.email else ""
+        email = normalise(row.email) if "@" in row.email and plausible(normalise(row.email)) else ""
         if email and self.blocklist.blocks(email):
             return "blocklisted"
         if email and {address_digest(email), address_digest(row.email)} & self.forgotten:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import UTC, datetime, timedelta
+from email.errors import MessageError
 from email.header import decode_header, make_header
 from email.utils import getaddresses, parsedate_to_datetime
 from typing import NamedTuple
@@ -177,7 +178,7 @@ def _display_name(name: str) -> str:
         return name.strip()
     try:
         return str(make_header(decode_header(name))).strip()
-    except (LookupError, UnicodeError, ValueError):  # an unknown charset: keep the raw text
+    except (LookupError, UnicodeError, ValueError, MessageError):  # a broken encoded word: keep the raw text
         return name.strip()
 
 

@@ -198,11 +198,10 @@ def access_token(command: str, where: str) -> str:
         raise Unavailable(f"{where}: the OAuth2 token command did not finish in {TOKEN_TIMEOUT} s") from None
     except OSError as exc:
         raise Unavailable(f"{where}: the OAuth2 token command cannot run ({exc.strerror or exc})") from None
-    if done.returncode != 0:
-        said = done.stderr.strip().splitlines()
-        why = f": {said[-1][:200]}" if said else ""
+    if done.returncode != 0:  # what it printed stays unread: helpers print refresh tokens and client secrets
         raise Unavailable(
-            f"{where}: the OAuth2 token command failed (exit status {done.returncode}{why}): {_first(command)}"
+            f"{where}: the OAuth2 token command failed (exit status {done.returncode}; run it by hand to see why): "
+            f"{_first(command)}"
         )
     token = done.stdout.strip()
     if not token:

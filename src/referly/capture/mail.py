@@ -37,6 +37,9 @@ class MailCapture:
         except BadHeader as exc:
             self.summary.errors.append(CaptureError(where, exc.header, exc.reason))
             return
+        except Exception as exc:
+            self.summary.errors.append(CaptureError(where, "headers", f"unreadable ({type(exc).__name__})"))
+            return
         if header.key in self.keys:
             self.summary.duplicates += 1
             return

@@ -58,11 +58,11 @@ def _stream(handle: IO[bytes], where: str, suffix: str, parent: str) -> Iterator
         yield from _zip(handle, where)
     elif parent in {"cur", "new"} or suffix in {".eml", ".msg"}:  # one message, maybe after an envelope line
         if head == b"From ":
-            handle.readline()
+            handle.readline(MAX_HEADER_BYTES)
         yield from _single(handle, where)
     elif head == b"From ":
         yield from mbox(handle, where)
-    elif _HEADER_LINE.match(handle.readline()):
+    elif _HEADER_LINE.match(handle.readline(MAX_HEADER_BYTES)):
         handle.seek(0)
         yield from _single(handle, where)
     # Anything else (a README, a picture) is not mail: skipped without a word, as a mail client would.
@@ -136,7 +136,7 @@ def mbox_lines(handle: IO[bytes], where: str) -> Iterator[Item]:
     """``mbox`` for a stream, line by line: the same messages, errors and numbers."""
     headers: list[bytes] = []
     number, size, in_headers, blank_before = 0, 0, False, True
-    for line in handle:
+    for line in iter(lambda: handle.readline(MAX_HEADER_BYTES), b""):  # a line longer is read in pieces
         if blank_before and line.startswith(b"From "):
             if in_headers:
                 yield CaptureError(f"{where} #{number}", "headers", "the message ends inside its headers")

@@ -21,10 +21,28 @@ from datetime import datetime
 from django.utils import timezone
 
 from referly import config
-from referly.capture.rules import FREE_MAIL, Blocklist, Pair, Team, domain_of, is_robot, normalise, split_name
+from referly.capture.rules import (
+    FREE_MAIL,
+    Blocklist,
+    Pair,
+    Team,
+    domain_of,
+    is_robot,
+    normalise,
+    plausible,
+    split_name,
+)
 from referly.capture.summary import Summary
 from referly.crm import normalise as keys
-from referly.crm.models import Account, Contact, ForgottenAddress, Teammate, address_digest, person_digest
+from referly.crm.models import (
+    Account,
+    Contact,
+    ForgottenAddress,
+    InteractionKind,
+    Teammate,
+    address_digest,
+    person_digest,
+)
 from referly.crm.moves import move_contact, namesake_elsewhere, person_key
 from referly.crm.queries import CAPTURED
 from referly.ingest.touches import Touch, insert_touches
@@ -35,6 +53,7 @@ class Person:
     contact_id: int | None
     skip: str = ""  # why this person is never captured
     found: str = "created"  # how an address first met was resolved: created, or matched (by name)
+    settled: bool = True  # False: matched by name in a message that may not move them; asked again next time
 
 
 def _skip(do_not_contact: bool, opted_out: bool) -> str:
@@ -62,6 +81,7 @@ class Recorder:
         self.pending: list[Touch] = []
         self.seen: set[str] = set()  # people counted in this capture's summary
         self.resolved: dict[str, int | None] = {}  # each address met in this capture, and its contact
+        self.may_move = False  # whether the pair at hand may show a job change (see ``add``)
         self.at: datetime | None = None  # when the touch being resolved happened: a job change's date
         self.reload()
 
@@ -101,15 +121,26 @@ class Recorder:
         """The contact id for the other end, or None (the reason counted in ``summary.people``, once)."""
         if address in self.resolved:  # met before in this capture: counted then
             return self.resolved[address]
-        found = self.resolved[address] = self._person(normalise(address), name, summary)
+        address = normalise(address)
+        found = self._person(address, name, summary)
+        if address in self.contacts or found is None:  # settled: the same answer for the rest of the capture
+            self.resolved[address] = found
         return found
 
     def _person(self, address: str, name: str, summary: Summary) -> int | None:
         known = self.contacts.get(address)
         fresh, first_time = known is None, address not in self.seen
         self.seen.add(address)
+        if self.blocklist.blocks(address):  # contacts already in the CRM too: counsel, HR, personal
+            summary.people["blocklisted"] += first_time
+            return None
+        if not plausible(address):
+            summary.people["not an address"] += first_time
+            return None
         if known is None:
-            known = self.contacts[address] = self._new_person(address, name, summary)
+            known = self._new_person(address, name, summary)
+            if known.settled:
+                self.contacts[address] = known
         if known.skip:
             summary.people[known.skip] += first_time
             return None
@@ -117,8 +148,6 @@ class Recorder:
         return known.contact_id
 
     def _new_person(self, address: str, name: str, summary: Summary) -> Person:
-        if self.blocklist.blocks(address):
-            return Person(None, "blocklisted")
         if address_digest(address) in self.forgotten:
             return Person(None, "forgotten")
         if is_robot(address):
@@ -159,11 +188,18 @@ class Recorder:
         ids = self._namesakes(key)
         found = Contact.objects.select_related("account").filter(pk__in=ids, erased_at=None)
         namesakes = {c.pk: c for c in found}
+        for here in (c for c in namesakes.values() if c.account_id == account):
+            if skip := _skip(here.do_not_contact, here.opted_out_of_asks):
+                return Person(None, skip)  # another address of someone who asked to be left alone
         chosen = namesake_elsewhere([(c.pk, c.account_id) for c in namesakes.values()], account)
         if chosen is None or len(namesakes) != len(ids):
             return None
         contact = namesakes[chosen]
         skip = _skip(contact.do_not_contact, contact.opted_out_of_asks)
+        if skip:  # nothing is written about them
+            return Person(contact.pk, skip, found="matched")
+        if not self.may_move:  # written to: maybe an old address; the touch is theirs, the move waits for them
+            return Person(contact.pk, skip, found="matched", settled=False)
         on = (self.at or timezone.now()).date()
         if not move_contact(contact, Account.objects.get(pk=account), on, provenance="a new address in captured mail"):
             return Person(contact.pk, skip, found="matched")  # an address they had before: theirs, no move
@@ -192,6 +228,8 @@ class Recorder:
                 self.seen.add(pair.ours[0])
                 continue
             self.at = pair.at
+            # Only what someone sends shows where they work now: an address we write to may be an old one.
+            self.may_move = pair.kind == InteractionKind.EMAIL_IN
             contact = self.person(pair.theirs[0], pair.theirs[1], summary)
             if contact is None:
                 continue

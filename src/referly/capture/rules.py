@@ -55,6 +55,12 @@ def normalise(address: str) -> str:
     return f"{local.split('+', 1)[0] or local}@{domain}"
 
 
+def plausible(address: str) -> bool:
+    """An address a contact may have (RFC 5321 4.5.3.1: a local part of at most 64 octets, 254 in all)."""
+    local, at, domain = address.rpartition("@")
+    return bool(at and local and "." in domain) and len(local) <= 64 and len(address) <= 254
+
+
 def domain_of(address: str) -> str:
     return address.rpartition("@")[2]
 

@@ -10,6 +10,7 @@ would make a cycle, as this one dispatches to the engines).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +31,8 @@ from referly.crm.queries import CAPTURED
 from referly.errors import Conflict, InvalidInput, NotFound, ReferlyError
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+logger = logging.getLogger(__name__)
 
 
 def add_imap_source(
@@ -84,6 +87,10 @@ def add_caldav_source(
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise InvalidInput(f"{url or 'An empty address'} is not a calendar address: give https://…", field="url")
+    if parts.username or parts.password:
+        raise InvalidInput(
+            "Give the user name and password in their own fields, not in the calendar's address", field="url"
+        )
     if parts.scheme == "http" and parts.hostname not in LOOPBACK:
         raise InvalidInput(f"{url} is not encrypted: give its https:// address", field="url")
     username = _username(username)
@@ -130,6 +137,11 @@ def sync_all(now: datetime) -> list[tuple[Source, Summary | str]]:
             results.append((source, sync_source(source, now)))
         except ReferlyError as exc:
             results.append((source, exc.sentence))
+        except Exception as exc:  # a bug met on one source must not stop the others' sync
+            said = f"{source.where}: unexpected error {type(exc).__name__} (the worker's log has the traceback)"
+            logger.exception("sync of source %s failed", source.pk)
+            _record(source, now, None, said)
+            results.append((source, said))
     return results
 
 

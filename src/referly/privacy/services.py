@@ -97,6 +97,17 @@ def forget(email: str, now: datetime) -> dict[str, int]:
     if connection.vendor == "sqlite":
         connection.cursor().execute("PRAGMA secure_delete = ON")
     done: dict[str, int] = {}
+    # Capture (mail, calendars, LinkedIn) must never bring the person back: keep keyed digests of each address
+    # (jane+deals@ is jane@ to capture) and, as LinkedIn rows mostly have no e-mail, of the name at each company
+    # they worked at (before their stints are deleted).
+    addresses = {person.email or "", *(m.get("email") or "" for m in snapshots)} - {""}
+    digests = {address_digest(a) for a in addresses | {_PLUS_TAG.sub("@", a) for a in addresses}}
+    name = person_key(person.first_name, person.last_name)
+    if name:
+        stints = Employment.objects.filter(contact=person).values_list("company_key", flat=True)
+        digests |= {person_digest(name, company) for company in {person.account.name_key, *stints} if company}
+    for digest in digests:
+        ForgottenAddress.objects.get_or_create(digest=digest, defaults={"forgotten_at": now})
     done["employments deleted"] = Employment.objects.filter(contact=person).delete()[0]
     done["ties deleted"] = Connection.objects.filter(Q(from_contact=person) | Q(to_contact=person)).delete()[0]
     done["scores deleted"] = _delete_scores(person.pk)
@@ -104,14 +115,6 @@ def forget(email: str, now: datetime) -> dict[str, int]:
         merged_record={"erased": True}
     )
     done["greetings scrubbed"] = _scrub_first_name(person)
-    # Capture (mail, calendars, LinkedIn) must never bring the person back: keep a keyed digest of each address.
-    addresses = {person.email or "", *(m.get("email") or "" for m in snapshots)} - {""}
-    digests = {address_digest(a) for a in addresses | {_PLUS_TAG.sub("@", a) for a in addresses}}
-    name = person_key(person.first_name, person.last_name)
-    if name:  # LinkedIn rows mostly have no e-mail: the name at the company is what capture would meet
-        digests.add(person_digest(name, person.account.name_key))
-    for digest in digests:  # jane+deals@ is jane@ to capture
-        ForgottenAddress.objects.get_or_create(digest=digest, defaults={"forgotten_at": now})
     Contact.objects.filter(pk=person.pk).update(
         first_name="",
         last_name="",
