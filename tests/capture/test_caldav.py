@@ -283,3 +283,43 @@ def test_a_server_refusing_sync_reports_is_compared_by_etags_and_an_unreadable_e
     assert (error.where.endswith(" /alice/work/bad.ics"), error.header) == (True, "VCALENDAR")
     assert sync_calendar(calendar, NOW).read == 0  # the unreadable one is not read again until it changes
     assert proxy.seen.count("REPORT sync-collection") == 2 and proxy.seen.count("REPORT calendar-multiget") == 1
+
+
+def test_an_event_with_a_tz_folder_as_zone_is_a_named_error_and_the_sync_moves_past_it(
+    world: dict[str, Any], radicale: Radicale, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(caldav, "MULTIGET", 1)
+    calendar = source(radicale.make_calendar())
+    radicale.put("a-good.ics", qbr())
+    folder_zone = qbr(start="20261104T090000Z").replace("qbr-2026@", "qbr-tz@")
+    radicale.put("b-tz.ics", folder_zone.replace("DTSTART:20261104T090000Z", "DTSTART;TZID=America:20261104T090000"))
+    radicale.put("c-good.ics", qbr(start="20261105T090000Z").replace("qbr-2026@", "qbr-c@"))
+    summary = sync_calendar(calendar, NOW)
+    (error,) = summary.errors
+    assert (error.where.endswith(" /alice/work/b-tz.ics"), error.header) == (True, "VCALENDAR")
+    assert "directory" in error.reason
+    assert (summary.read, summary.added, summary.accounted) == (3, 4, 3)
+    assert "/alice/work/b-tz.ics" in state(calendar).items and state(calendar).token
+    assert sync_calendar(calendar, NOW).read == 0  # not stuck: the next sync starts after it
+
+
+def test_a_batch_that_fails_takes_its_counts_with_it(
+    world: dict[str, Any], radicale: Radicale, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(caldav, "MULTIGET", 1)
+    calendar = source(radicale.make_calendar())
+    for n in (1, 2):
+        radicale.put(f"m{n}.ics", qbr(start=f"2026110{n}T090000Z").replace("qbr-2026@", f"qbr-{n}@"))
+    real, calls = caldav.MeetingCapture.commit, []
+
+    def failing(self: Any) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError("disk full")
+        real(self)
+
+    monkeypatch.setattr(caldav.MeetingCapture, "commit", failing)
+    with pytest.raises(Interrupted, match=r"the connection was lost .* 1 event") as lost:
+        sync_calendar(calendar, NOW)
+    assert (lost.value.summary.read, lost.value.summary.captured, lost.value.summary.added) == (1, 1, 2)
+    assert len(meetings_with(world["jane"])) == 1 and list(state(calendar).items) == ["/alice/work/m1.ics"]

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from referly.capture import calendar as calendar_module
 from referly.capture.calendar import capture_calendars
 from referly.capture.calendar_commands import calendar
 from referly.capture.models import CapturedEvent
@@ -211,3 +212,65 @@ def test_a_folder_is_read_in_batches_and_strangers_are_counted_until_accounts_ma
     lee = Contact.objects.get(email="lee@initech.example")
     assert (lee.account.domain, made.added, made.people["accounts created"]) == ("initech.example", 1, 1)
     assert meetings_with(lee) == [("alice@northbeam.example", datetime(2026, 11, 3, 9, 0, tzinfo=UTC))]
+
+
+def test_a_time_zone_naming_a_tz_folder_is_a_named_error_of_its_file_not_a_traceback(
+    world: dict[str, Any], tmp_path: Path
+) -> None:
+    folder_zone = write(
+        tmp_path / "a.ics", qbr().replace("DTSTART:20261103T090000Z", "DTSTART;TZID=America:20261103T090000")
+    )
+    floating = write(
+        tmp_path / "b.ics",
+        qbr(start="20261104T090000").replace("VERSION:2.0\r\n", "VERSION:2.0\r\nX-WR-TIMEZONE:Etc\r\n"),
+    )
+    summary = capture_calendars([folder_zone, floating], now=NOW, strict=False, dry_run=False)
+    (error,) = summary.errors
+    assert (error.where, error.header) == (str(folder_zone), "VCALENDAR") and "directory" in error.reason
+    assert (summary.read, summary.accounted, summary.added) == (2, 2, 2)
+    assert meetings_with(world["jane"]) == [("alice@northbeam.example", datetime(2026, 11, 4, 9, 0, tzinfo=UTC))]
+
+    shown = CliRunner().invoke(calendar, [str(folder_zone)])
+    assert shown.exit_code == 0 and shown.exception is None, shown.output
+    assert "VCALENDAR" in shown.output and "Traceback" not in shown.output
+
+
+def test_a_zip_is_checked_before_it_is_unpacked(
+    world: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert calendar_module.MAX_FILE_BYTES == 64 << 20  # sane for a calendar, not the mail reader's gigabytes
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("alice.ics", qbr().replace("END:VCALENDAR", "X-PAD:" + "A" * (20 << 20) + "\r\nEND:VCALENDAR"))
+        archive.writestr("../../etc/evil.ics", qbr())
+        archive.writestr("good.ics", qbr())
+    assert bomb.stat().st_size < 100_000
+    summary = capture_calendars([bomb], now=NOW, strict=False, dry_run=False)
+    errors = {e.where.rsplit("!", 1)[1]: e.reason for e in summary.errors}
+    assert set(errors) == {"alice.ics", "../../etc/evil.ics"}
+    assert "over 200 times its packed size, refused" in errors["alice.ics"]
+    assert errors["../../etc/evil.ics"] == "a path outside the archive: refused"
+    assert summary.added == 2  # good.ics
+
+    plain = write(tmp_path / "plain.ics", qbr())
+    monkeypatch.setattr("referly.capture.calendar.MAX_FILE_BYTES", 100)
+    (error,) = capture_calendars([plain], now=NOW, strict=False, dry_run=False).errors
+    assert error.reason == "over 100 bytes, the limit of a calendar: not an export"
+
+    monkeypatch.setattr("referly.capture.calendar.MAX_FILE_BYTES", 1000)
+    big = tmp_path / "big.zip"
+    with zipfile.ZipFile(big, "w") as archive:
+        archive.writestr("big.ics", qbr() + "X" * 1000)
+    (error,) = capture_calendars([big], now=NOW, strict=False, dry_run=False).errors
+    assert error.reason == "unpacks to over 1,000 bytes, the limit of a calendar"
+
+    monkeypatch.setattr("referly.capture.calendar.MAX_FILE_BYTES", 64 << 20)
+    monkeypatch.setattr("referly.capture.calendar.MAX_ARCHIVE_BYTES", len(qbr()) + 10)
+    many = tmp_path / "many.zip"
+    with zipfile.ZipFile(many, "w") as archive:
+        for n in (1, 2, 3):
+            archive.writestr(f"m{n}.ics", qbr())
+    total = capture_calendars([many], now=NOW, strict=False, dry_run=False)
+    assert [(e.where.rsplit("!", 1)[1], e.reason) for e in total.errors] == [
+        ("m2.ics", f"the archive unpacks to more than {len(qbr()) + 10:,} bytes: stopped here")
+    ]

@@ -15,11 +15,14 @@ The calendars below are written the way each application exports them (their doc
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar, Event, vCalAddress
 
+from referly.capture import meetings as meetings_module
 from referly.capture.meetings import BadEvent, Meeting, MeetingSkip, meetings, parse
 from referly.capture.rules import Pair, Skip, Team, is_robot
 from referly.crm.models import InteractionKind
@@ -513,3 +516,33 @@ def test_each_occurrence_is_one_touch_per_outside_attendee_there_and_never_with_
         assert pairs[0].ours[0] in present
     if not event.pairs:
         assert event.skip == MeetingSkip.NOT_YET or not outside or not present
+
+
+@pytest.mark.parametrize("folder", ["America", "Etc", "Europe"])
+def test_a_time_zone_naming_a_folder_of_the_tz_database_is_ignored_or_a_named_error_never_a_crash(folder: str) -> None:
+    body = "ORGANIZER:mailto:alice@northbeam.example\nATTENDEE:mailto:jane@acme.example"
+    floating = one(vevent("f", body, start="20261105T090000", zone=folder))
+    assert touches(floating)[0][2] == datetime(2026, 11, 5, 9, 0, tzinfo=UTC)  # X-WR-TIMEZONE ignored: UTC
+    with pytest.raises(ValueError, match="directory"):
+        parse(vevent("t", body).replace("DTSTART:20261103T090000Z", f"DTSTART;TZID={folder}:20261103T090000").encode())
+
+
+def test_any_failure_inside_one_event_is_that_events_error_and_the_next_event_still_counts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = meetings_module.occurrence_pairs
+
+    def flaky(event: Any, team: Team, at: datetime) -> Any:
+        if str(event.get("UID")) == "bad":
+            raise IsADirectoryError(21, "Is a directory")
+        return real(event, team, at)
+
+    monkeypatch.setattr(meetings_module, "occurrence_pairs", flaky)
+    body = "ORGANIZER:mailto:alice@northbeam.example\nATTENDEE:mailto:jane@acme.example"
+    text = (
+        vevent("bad", body).replace("END:VCALENDAR\r\n", "")
+        + vevent("good", body).split("PRODID:-//Referly tests//EN\r\n")[1]
+    )
+    bad, good = found(text)
+    assert bad == BadEvent("bad", "VEVENT", "[Errno 21] Is a directory")
+    assert isinstance(good, Meeting) and good.pairs

@@ -15,6 +15,7 @@ the cursor saved in it: a killed sync starts again from the last token and adds 
 from __future__ import annotations
 
 import base64
+import copy
 import http.client
 import json
 import socket
@@ -135,23 +136,44 @@ def _sync(
     orphans: set[str] = set()  # UIDs a resource held before and no longer does
     for number, hrefs in enumerate(batches, 1):
         fetched = client.multiget(hrefs) if hrefs else {}
-        with transaction.atomic():
-            for href in hrefs:
-                if href not in fetched:  # deleted between the listing and the fetch
-                    found.deleted.add(href)
-                    continue
-                etag, data = fetched[href]
-                before = state.items.get(href)
-                now_held = _take(run, f"{source.where} {href}", data, etag or found.changed.get(href, ""), before)
-                state.items[href] = now_held
-                orphans |= set(before.uids if before else []) - set(now_held.uids)
-            if number == len(batches):
-                for href in found.deleted & set(state.items):
-                    orphans |= set(state.items.pop(href).uids)
-                _forget(run, state, orphans, cursor)
-                state.token, state.ctag = found.token, found.ctag
-            run.commit()
-            SourceCursor.objects.filter(pk=cursor.pk).update(sync_token=state.dump())
+        kept = copy.deepcopy(run.summary)
+        try:
+            _batch(run, source, cursor, state, found, hrefs, fetched, orphans, last=number == len(batches))
+        except BaseException:
+            run.summary = kept  # the batch rolled back: so do its counts
+            raise
+
+
+def _batch(
+    run: MeetingCapture,
+    source: Source,
+    cursor: SourceCursor,
+    state: SyncState,
+    found: Changes,
+    hrefs: list[str],
+    fetched: dict[str, tuple[str, bytes]],
+    orphans: set[str],
+    *,
+    last: bool,
+) -> None:
+    """Capture one batch of fetched resources and save the cursor, in one transaction."""
+    with transaction.atomic():
+        for href in hrefs:
+            if href not in fetched:  # deleted between the listing and the fetch
+                found.deleted.add(href)
+                continue
+            etag, data = fetched[href]
+            before = state.items.get(href)
+            now_held = _take(run, f"{source.where} {href}", data, etag or found.changed.get(href, ""), before)
+            state.items[href] = now_held
+            orphans |= set(before.uids if before else []) - set(now_held.uids)
+        if last:
+            for href in found.deleted & set(state.items):
+                orphans |= set(state.items.pop(href).uids)
+            _forget(run, state, orphans, cursor)
+            state.token, state.ctag = found.token, found.ctag
+        run.commit()
+        SourceCursor.objects.filter(pk=cursor.pk).update(sync_token=state.dump())
 
 
 def _take(run: MeetingCapture, where: str, data: bytes, etag: str, before: Resource | None) -> Resource:
@@ -166,7 +188,8 @@ def _take(run: MeetingCapture, where: str, data: bytes, etag: str, before: Resou
     for calendar in calendars:
         for found in meetings(calendar, run.recorder.team, run.now):
             run.take(where, found)
-            uids.append(found.uid)
+            if found.uid:
+                uids.append(found.uid)
             if not isinstance(found, BadEvent) and found.next_at is not None:
                 upcoming.append(found.next_at)
     return Resource(etag, sorted(set(uids)), min(upcoming).isoformat() if upcoming else None)

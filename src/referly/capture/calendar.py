@@ -24,6 +24,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
+from referly.capture.mailfiles import MAX_ARCHIVE_BYTES, MAX_RATIO
 from referly.capture.meetings import BadEvent, Meeting, meetings, parse
 from referly.capture.models import CapturedEvent
 from referly.capture.recorder import Recorder
@@ -31,7 +32,8 @@ from referly.capture.summary import CaptureError, Summary
 from referly.crm.models import Interaction, InteractionKind
 
 BATCH = 500  # events per transaction
-MAX_FILE_BYTES = 256 << 20  # a calendar file over 256 MB is not an export
+MAX_FILE_BYTES = 64 << 20  # a calendar file over 64 MB is not an export (parsing takes ~35 times its size)
+_RATIO_FROM = 10 << 20  # below this a member's ratio is not checked (a small file of repeated lines packs well)
 _DELETE_CHUNK = 200
 Remembered = tuple[int, int, str]  # contact, teammate, ISO time in UTC: one meeting touch as CapturedEvent keeps it
 
@@ -61,7 +63,8 @@ class MeetingCapture:
         """Count one event and buffer its touches; the same UID met again in this capture is a duplicate."""
         self.summary.read += 1
         if isinstance(found, BadEvent):
-            self.summary.errors.append(CaptureError(f"{where} UID {found.uid}", found.part, found.reason))
+            at = f"{where} UID {found.uid}" if found.uid else where
+            self.summary.errors.append(CaptureError(at, found.part, found.reason))
             return
         if found.uid in self.uids:
             self.summary.duplicates += 1
@@ -196,7 +199,9 @@ def _file(path: Path) -> Iterator[tuple[str, bytes] | CaptureError]:
             yield from _zip(path)
             return
         if path.stat().st_size > MAX_FILE_BYTES:
-            yield CaptureError(str(path), "file", f"over {MAX_FILE_BYTES >> 20} MB: not a calendar export")
+            yield CaptureError(
+                str(path), "file", f"over {_size(MAX_FILE_BYTES)}, the limit of a calendar: not an export"
+            )
             return
         yield str(path), path.read_bytes()
     except OSError as exc:
@@ -204,20 +209,54 @@ def _file(path: Path) -> Iterator[tuple[str, bytes] | CaptureError]:
 
 
 def _zip(path: Path) -> Iterator[tuple[str, bytes] | CaptureError]:
+    """The .ics members of a zip, each checked before it is unpacked: its path, its declared size against
+    ``MAX_FILE_BYTES`` and its packed size (``MAX_RATIO``), and the archive's total (``MAX_ARCHIVE_BYTES``)."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
         yield CaptureError(str(path), "zip", f"not a readable zip archive ({exc})")
         return
+    unpacked = 0
     with archive:
         for info in archive.infolist():
             inside = f"{path}!{info.filename}"
-            if info.is_dir() or PurePosixPath(info.filename).suffix.lower() != ".ics":
+            name = PurePosixPath(info.filename.replace("\\", "/"))
+            if info.is_dir() or name.suffix.lower() != ".ics":
+                continue
+            if name.is_absolute() or ".." in name.parts or ":" in info.filename.split("/")[0]:
+                yield CaptureError(inside, "zip", "a path outside the archive: refused")
                 continue
             if info.file_size > MAX_FILE_BYTES:
-                yield CaptureError(inside, "zip", f"unpacks to over {MAX_FILE_BYTES >> 20} MB")
+                yield CaptureError(inside, "zip", f"unpacks to over {_size(MAX_FILE_BYTES)}, the limit of a calendar")
                 continue
+            if info.file_size > MAX_RATIO * max(info.compress_size, 1) and info.file_size > _RATIO_FROM:
+                yield CaptureError(
+                    inside,
+                    "zip",
+                    f"unpacks to {info.file_size:,} bytes from {info.compress_size:,}: over {MAX_RATIO} times its "
+                    "packed size, refused",
+                )
+                continue
+            unpacked += info.file_size
+            if unpacked > MAX_ARCHIVE_BYTES:
+                yield CaptureError(
+                    inside, "zip", f"the archive unpacks to more than {_size(MAX_ARCHIVE_BYTES)}: stopped here"
+                )
+                return
             try:
-                yield inside, archive.read(info)
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                with archive.open(info) as member:  # never more than declared, whatever the member holds
+                    data = member.read(MAX_FILE_BYTES + 1)
+            except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile) as exc:
                 yield CaptureError(inside, "zip", f"cannot be unpacked ({exc})")
+                continue
+            if len(data) > MAX_FILE_BYTES:
+                yield CaptureError(inside, "zip", f"unpacks to over {_size(MAX_FILE_BYTES)}, the limit of a calendar")
+                continue
+            yield inside, data
+
+
+def _size(limit: int) -> str:
+    for unit, shift in (("GB", 30), ("MB", 20)):
+        if limit >= 1 << shift:
+            return f"{limit >> shift} {unit}"
+    return f"{limit:,} bytes"

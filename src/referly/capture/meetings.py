@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import recurring_ical_events  # type: ignore[import-untyped]
 from icalendar import Calendar, Component
@@ -79,7 +79,10 @@ def parse(data: bytes) -> list[Calendar]:
     """The calendars of an .ics file; ``ValueError`` when it holds none."""
     if not data.strip():
         raise ValueError("empty file")
-    calendars = Calendar.from_ical(data, multiple=True)
+    try:
+        calendars = Calendar.from_ical(data, multiple=True)
+    except Exception as exc:  # the parser's errors share no base class (a TZID naming a tz folder: OSError)
+        raise ValueError(_reason(exc)) from exc
     found = [c for c in calendars if isinstance(c, Calendar)]
     if not found:
         raise ValueError("no VCALENDAR in the file")
@@ -87,14 +90,23 @@ def parse(data: bytes) -> list[Calendar]:
 
 
 def meetings(calendar: Calendar, team: Team, now: datetime) -> Iterator[Meeting | BadEvent]:
-    """Each event of ``calendar`` (its components grouped by UID), in the file's order."""
+    """Each event of ``calendar`` (its components grouped by UID), in the file's order. Never raises: what
+    cannot be read is a ``BadEvent`` (with no UID when the calendar itself cannot be walked)."""
     events: dict[str, list[Component]] = {}
-    for component in calendar.walk("VEVENT"):
-        events.setdefault(event_uid(component), []).append(component)
-    zone = str(calendar.get("X-WR-TIMEZONE", "")).strip()
+    try:
+        for component in calendar.walk("VEVENT"):
+            events.setdefault(event_uid(component), []).append(component)
+        zone = str(calendar.get("X-WR-TIMEZONE", "")).strip()
+    except Exception as exc:
+        yield BadEvent("", "VCALENDAR", _reason(exc))
+        return
     known = zone if _zone(zone) is not UTC else None  # an unknown zone name is ignored, not an error per event
     for uid, components in events.items():
-        yield meeting(uid, components, team, now, zone=known)
+        try:
+            found = meeting(uid, components, team, now, zone=known)
+        except Exception as exc:  # whatever one event holds, it is that event's error, never the capture's
+            found = BadEvent(uid, _part(exc), _reason(exc))
+        yield found
 
 
 def event_uid(component: Component) -> str:
@@ -222,7 +234,7 @@ def _zone(name: str | None) -> tzinfo:
         return UTC
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except Exception:  # not found, not a key, or a folder of the tz database ("America": IsADirectoryError)
         return UTC
 
 

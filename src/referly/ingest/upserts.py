@@ -177,6 +177,8 @@ class RecordWriter:
         records = []
         for row in rows:
             fields = self._fields_of(row)
+            # An empty cell takes the field's default (a blank lifecycle is a prospect), else blank text.
+            fields = {k: v for k, v in fields.items() if v is not None or not self._has_default(k)}
             fields = {k: ("" if v is None and self._blank_text(k) else v) for k, v in fields.items()}
             if self.spec.name == "referrals":
                 fields.setdefault("stage", "identified")
@@ -188,6 +190,13 @@ class RecordWriter:
             self._remember(record, row)
         self._history([(r, None) for r in created])
         return [int(r.pk) for r in created]
+
+    def _has_default(self, name: str) -> bool:
+        try:
+            found = self.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return False
+        return isinstance(found, models.Field) and found.has_default()
 
     def _blank_text(self, name: str) -> bool:
         try:
