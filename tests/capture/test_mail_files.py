@@ -318,3 +318,15 @@ def test_a_header_line_of_megabytes_in_a_zipped_mbox_is_a_named_error(world: dic
     summary = capture_files([tmp_path / "junk.zip"], owner=None, now=NOW)
     assert [(e.header, e.reason) for e in summary.errors] == [("headers", "no end of the headers in the first 1 MB")]
     assert summary.added == 1
+
+
+def test_a_capture_that_adds_nothing_says_why_and_what_to_do(world: dict[str, Any], tmp_path: Path, cli: Any) -> None:
+    strangers = [message("jane@acme.example", "sam@acme.example", DAY, message_id=f"s{n}@acme") for n in range(3)]
+    said = cli("capture", "mail", str(takeout_mbox(tmp_path / "s.mbox", strangers)))
+    assert said.exit_code == 0
+    assert "Nothing added: 3 of 3 skipped as none of us in it: " in said.output
+    assert "set REFERLY_TEAM_DOMAINS" in said.output
+    ours = [message("alice@northbeam.example", "jane@acme.example", DAY, message_id="o@nb")]
+    path = takeout_mbox(tmp_path / "o.mbox", ours)
+    assert "Nothing added" not in cli("capture", "mail", str(path)).output
+    assert "Nothing new: every touch in it was captured before." in cli("capture", "mail", str(path)).output

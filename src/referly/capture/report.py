@@ -30,6 +30,8 @@ def show(summary: Summary, *, as_json: bool, dry_run: bool, what: str = "message
                 f"not created: {top}. Import those accounts, or capture again with --create-accounts.",
                 markup=False,
             )
+        if why := nothing_added(summary):
+            console.print(why, markup=False)
     if summary.refused:
         err_console.print(f"{len(summary.errors)} error(s): nothing was captured (--strict).", markup=False)
         raise SystemExit(1)
@@ -51,3 +53,31 @@ def table(summary: Summary, what: str, dry_run: bool) -> Table:
     for label, count in sorted(summary.people.items()):
         out.add_row(f"people: {label}", f"{count:,}")
     return out
+
+
+# What to do when a rule skipped most of a capture, by that rule.
+_REMEDIES = {
+    "none of us in it": "none of its people is on our side: set REFERLY_TEAM_DOMAINS to the team's mail domains, "
+    "or give --mailbox-owner (docs/capture.md)",
+    "internal only": "everyone on it is on our side: nothing to learn about clients there",
+    "mailing list or bulk": "it is list and bulk mail, which says nothing about a relationship",
+    "only people never captured": "its people are all skipped (the lines under people say why)",
+}
+
+
+def nothing_added(summary: Summary) -> str:
+    """One sentence when a capture added nothing, saying why and what to do; empty otherwise."""
+    if summary.added or not summary.read or summary.refused:
+        return ""
+    if summary.captured:
+        return "Nothing new: every touch in it was captured before."
+    if summary.people["our address, not a teammate"]:
+        return (
+            "Nothing added: our side's addresses in it belong to no teammate; add the teammates with their e-mail "
+            "(referly import teammates, or referly user create), or give --mailbox-owner."
+        )
+    if not summary.skipped:
+        return "Nothing added: no message could be read (the errors above say why)."
+    rule, count = summary.skipped.most_common(1)[0]
+    remedy = _REMEDIES.get(rule, "")
+    return f"Nothing added: {count:,} of {summary.read:,} skipped as {rule}" + (f": {remedy}." if remedy else ".")
