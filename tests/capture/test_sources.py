@@ -4,10 +4,9 @@ clear failures, and a sync that is killed or loses its server resuming with noth
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from referly.crm.models import Teammate
 from referly.errors import Conflict, InvalidInput, NotFound, Unavailable
 from tests.capture.dovecot import Dovecot, message, need_dovecot, running_dovecot
 from tests.conftest import RunCli, scratch_settings
-from tests.jobs.scratch import query, start_referly
+from tests.jobs.scratch import query, start_referly, writes_held
 from tests.test_cli import assert_clean_failure
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
@@ -185,28 +184,6 @@ def committed_uids(env: dict[str, str]) -> int:
     return int(query(env, "SELECT COALESCE(SUM(last_uid), 0) FROM capture_sourcecursor")[0][0])
 
 
-@contextmanager
-def capture_writes_held(env: dict[str, str]) -> Iterator[None]:
-    """Hold off a sync's next commit (reads go on) until the block ends."""
-    url = env.get("REFERLY_DATABASE_URL")
-    if url:
-        import psycopg
-
-        with psycopg.connect(url) as connection:
-            connection.execute("LOCK TABLE capture_sourcecursor IN EXCLUSIVE MODE")
-            try:
-                yield
-            finally:
-                connection.rollback()
-        return
-    with closing(sqlite3.connect(env["REFERLY_DB"], isolation_level=None)) as connection:
-        connection.execute("BEGIN IMMEDIATE")  # SQLite's one write lock; WAL readers are not blocked
-        try:
-            yield
-        finally:
-            connection.execute("ROLLBACK")
-
-
 def stopped_mid_sync(env: dict[str, str], cwd: Path) -> Any:
     """A `referly source sync` process, held (alive) in the middle of a batch once a first batch committed."""
     process = start_referly("source", "sync", env=env, cwd=cwd)
@@ -296,7 +273,7 @@ def test_a_sync_killed_mid_batch_resumes_and_ends_with_what_an_uninterrupted_syn
     prepare(run_referly, env, dovecot, tmp_path / "a")
 
     process = stopped_mid_sync(env, tmp_path)
-    with capture_writes_held(env):
+    with writes_held(env, "capture_sourcecursor"):
         time.sleep(0.5)  # the process now waits to write its next batch
         assert process.poll() is None, process.communicate()[0]
         process.kill()
@@ -328,7 +305,7 @@ def test_a_server_lost_mid_sync_keeps_the_committed_batches_and_the_next_sync_fi
     prepare(run_referly, env, dovecot, tmp_path / "a")
 
     process = stopped_mid_sync(env, tmp_path)
-    with capture_writes_held(env):
+    with writes_held(env, "capture_sourcecursor"):
         time.sleep(0.5)
         dovecot.stop()
     out, _ = process.communicate(timeout=120)

@@ -41,14 +41,14 @@ def query(env: dict[str, str], sql: str) -> list[tuple[Any, ...]]:
 
 
 @contextmanager
-def writes_held(env: dict[str, str]) -> Iterator[None]:
-    """Hold off every write to the jobs table (reads go on) until the block ends: a starting gate."""
+def writes_held(env: dict[str, str], table: str = "jobs_job") -> Iterator[None]:
+    """Hold off every write to ``table`` (on SQLite: to the database; reads go on) until the block ends."""
     url = env.get("REFERLY_DATABASE_URL")
     if url:
         import psycopg
 
         with psycopg.connect(url) as connection:
-            connection.execute("LOCK TABLE jobs_job IN EXCLUSIVE MODE")
+            connection.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
             try:
                 yield
             finally:
