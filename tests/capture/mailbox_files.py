@@ -42,7 +42,8 @@ def takeout_mbox(path: Path, messages: list[bytes], *, crlf: bool = True) -> Pat
     with path.open("wb") as out:
         for n, raw in enumerate(messages):
             out.write(b"From 17%017d@xxx Mon Dec 07 09:00:00 +0000 2026" % n + newline)
-            out.write(raw.rstrip(b"\r\n") + newline + newline)
+            gmail = b"X-GM-THRID: 17%017d" % n + newline + b"X-Gmail-Labels: Inbox,Important,Opened" + newline
+            out.write(gmail + raw.rstrip(b"\r\n").replace(b"\n", newline).replace(b"\r\r", b"\r") + newline + newline)
     return path
 
 
