@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Callable, Iterator
-from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import reduce
@@ -24,16 +23,16 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
-from referly.capture.mailfiles import MAX_ARCHIVE_BYTES, MAX_RATIO
+from referly.capture.mailfiles import MAX_ARCHIVE_BYTES, refusal
 from referly.capture.meetings import BadEvent, Meeting, meetings, parse
 from referly.capture.models import CapturedEvent
 from referly.capture.recorder import Recorder
+from referly.capture.runs import outer, settle
 from referly.capture.summary import CaptureError, Summary
 from referly.crm.models import Interaction, InteractionKind
 
 BATCH = 500  # events per transaction
 MAX_FILE_BYTES = 64 << 20  # a calendar file over 64 MB is not an export (parsing takes ~35 times its size)
-_RATIO_FROM = 10 << 20  # below this a member's ratio is not checked (a small file of repeated lines packs well)
 _DELETE_CHUNK = 200
 Remembered = tuple[int, int, str]  # contact, teammate, ISO time in UTC: one meeting touch as CapturedEvent keeps it
 
@@ -43,10 +42,6 @@ class CalendarSummary(Summary):
     """A capture's counts, and the meeting touches withdrawn because their event changed or went away."""
 
     removed: int = 0
-
-    def merge(self, other: Summary) -> None:
-        super().merge(other)
-        self.removed += getattr(other, "removed", 0)
 
     def as_json(self) -> dict[str, Any]:
         return {**super().as_json(), "removed": self.removed}
@@ -144,8 +139,7 @@ def capture_calendars(
     """Capture .ics files (or folders and zips of them): one transaction per file, or per ``BATCH`` events
     of a large one. An unreadable file or a broken event is a counted error; with ``strict`` any error
     refuses the whole capture (``refused``, nothing written). ``dry_run`` rolls everything back."""
-    # As for mail: batches commit as they go, except in strict and dry runs, held by one outer transaction.
-    with transaction.atomic() if (strict or dry_run) else nullcontext():
+    with outer(strict=strict, dry_run=dry_run):
         with transaction.atomic():
             run = MeetingCapture(Recorder(create_accounts=create_accounts), now)
         for item in read_ics(paths):
@@ -172,11 +166,7 @@ def capture_calendars(
                 advance(taken)
                 if taken < BATCH:
                     break
-        if strict and run.summary.errors:  # refused whole: the caller shows every error
-            run.summary.refused = True
-            transaction.set_rollback(True)
-        if dry_run:
-            transaction.set_rollback(True)
+        settle(run.summary, strict=strict, dry_run=dry_run)
     return run.summary
 
 
@@ -223,19 +213,11 @@ def _zip(path: Path) -> Iterator[tuple[str, bytes] | CaptureError]:
             name = PurePosixPath(info.filename.replace("\\", "/"))
             if info.is_dir() or name.suffix.lower() != ".ics":
                 continue
-            if name.is_absolute() or ".." in name.parts or ":" in info.filename.split("/")[0]:
-                yield CaptureError(inside, "zip", "a path outside the archive: refused")
+            if why := refusal(info):
+                yield CaptureError(inside, "zip", why)
                 continue
             if info.file_size > MAX_FILE_BYTES:
                 yield CaptureError(inside, "zip", f"unpacks to over {_size(MAX_FILE_BYTES)}, the limit of a calendar")
-                continue
-            if info.file_size > MAX_RATIO * max(info.compress_size, 1) and info.file_size > _RATIO_FROM:
-                yield CaptureError(
-                    inside,
-                    "zip",
-                    f"unpacks to {info.file_size:,} bytes from {info.compress_size:,}: over {MAX_RATIO} times its "
-                    "packed size, refused",
-                )
                 continue
             unpacked += info.file_size
             if unpacked > MAX_ARCHIVE_BYTES:

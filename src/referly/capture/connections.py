@@ -28,6 +28,7 @@ from django.db import transaction
 from referly import config
 from referly.capture.linkedin import LinkedInConnection, decode, parse
 from referly.capture.rules import FREE_MAIL, Blocklist, domain_of, normalise, plausible
+from referly.capture.runs import settle
 from referly.capture.summary import Summary
 from referly.crm import normalise as keys
 from referly.crm.models import (
@@ -63,9 +64,7 @@ def capture_connections(
         for row in export.connections:
             people.take(row, summary)
         summary.added = people.flush()
-        if (strict and summary.errors) or dry_run:
-            summary.refused = strict and bool(summary.errors)
-            transaction.set_rollback(True)
+        settle(summary, strict=strict, dry_run=dry_run)
     return summary
 
 

@@ -8,7 +8,6 @@ or mailboxes); across captures the interactions' unique key makes a second captu
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from referly.capture.headers import BadHeader, parse
 from referly.capture.mailfiles import Item, read_paths
 from referly.capture.recorder import Recorder
 from referly.capture.rules import Skip, mail_pairs, normalise
+from referly.capture.runs import outer, settle
 from referly.capture.summary import CaptureError, Summary
 
 BATCH = 5_000
@@ -74,9 +74,7 @@ def capture_files(
     """Capture mail files. A batch's good messages are kept despite its errors, unless ``strict``: then any
     error refuses the whole capture (``refused``, nothing written). ``dry_run`` rolls everything back."""
     items = read_paths(paths)
-    # Batches commit as they go (a killed capture keeps what it wrote), except in strict and dry runs:
-    # there one outer transaction holds them all, and is rolled back.
-    with transaction.atomic() if (strict or dry_run) else nullcontext():
+    with outer(strict=strict, dry_run=dry_run):
         with transaction.atomic():
             recorder = Recorder(create_accounts=create_accounts)
             if owner:
@@ -91,11 +89,7 @@ def capture_files(
                         run.take(*item)
                 run.commit()
             advance(len(batch))
-        if strict and run.summary.errors:  # refused whole: the caller shows every error
-            run.summary.refused = True
-            transaction.set_rollback(True)
-        if dry_run:
-            transaction.set_rollback(True)
+        settle(run.summary, strict=strict, dry_run=dry_run)
     return run.summary
 
 

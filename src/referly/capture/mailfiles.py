@@ -21,6 +21,7 @@ from referly.capture.summary import CaptureError
 MAX_HEADER_BYTES = 1 << 20  # a header block over 1 MB is not a real message's
 MAX_ARCHIVE_BYTES = 20 << 30  # what a zip may unpack to, in all
 MAX_RATIO = 200  # a zip member unpacking to more than this many times its packed size is refused (zip bomb)
+RATIO_FROM = 10 << 20  # below this a member's ratio is not checked (a small file of repeated lines packs well)
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+:")  # an RFC 5322 field name, then a colon
 _CHUNK = 1 << 16
 
@@ -158,6 +159,19 @@ def mbox_lines(handle: IO[bytes], where: str) -> Iterator[Item]:
         yield CaptureError(f"{where} #{number}", "headers", "the file ends inside the message's headers (truncated?)")
 
 
+def refusal(info: zipfile.ZipInfo) -> str:
+    """Why a zip member is refused before it is unpacked (a path outside the archive, a zip bomb); "" if not."""
+    name = PurePosixPath(info.filename.replace("\\", "/"))
+    if name.is_absolute() or ".." in name.parts or ":" in info.filename.split("/")[0]:
+        return "a path outside the archive: refused"
+    if info.file_size > MAX_RATIO * max(info.compress_size, 1) and info.file_size > RATIO_FROM:
+        return (
+            f"unpacks to {info.file_size:,} bytes from {info.compress_size:,}: over {MAX_RATIO} times its "
+            "packed size, refused"
+        )
+    return ""
+
+
 def _zip(handle: IO[bytes], where: str) -> Iterator[Item]:
     try:
         archive = zipfile.ZipFile(handle)
@@ -171,13 +185,10 @@ def _zip(handle: IO[bytes], where: str) -> Iterator[Item]:
             if info.is_dir():
                 continue
             name = PurePosixPath(info.filename.replace("\\", "/"))
-            if name.is_absolute() or ".." in name.parts or ":" in info.filename.split("/")[0]:
-                yield CaptureError(inside, "zip", "a path outside the archive: refused")
+            if why := refusal(info):
+                yield CaptureError(inside, "zip", why)
                 continue
             unpacked += info.file_size
-            if info.file_size > MAX_RATIO * max(info.compress_size, 1) and info.file_size > 10 << 20:
-                yield CaptureError(inside, "zip", f"unpacks to {info.file_size:,} bytes from {info.compress_size:,}")
-                continue
             if unpacked > MAX_ARCHIVE_BYTES:
                 yield CaptureError(inside, "zip", "the archive unpacks to more than 20 GB: stopped here")
                 return

@@ -36,17 +36,6 @@ class Summary:
         """Every item read, once: captured + duplicates + skipped + errors (equals ``read``)."""
         return self.captured + self.duplicates + sum(self.skipped.values()) + len(self.errors)
 
-    def merge(self, other: Summary) -> None:
-        self.read += other.read
-        self.captured += other.captured
-        self.duplicates += other.duplicates
-        self.skipped.update(other.skipped)
-        self.people.update(other.people)
-        self.added += other.added
-        self.errors.extend(other.errors)
-        self.files += other.files
-        self.unknown_domains.update(other.unknown_domains)
-
     def as_json(self) -> dict[str, Any]:
         return {
             "read": self.read,
