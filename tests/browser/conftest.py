@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,10 +60,41 @@ class LiveReferly:
         )
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serving_again(env: dict[str, str], cwd: Path, port: int) -> Iterator[None]:
+    """A second ``referly serve`` of the demo database with settings of its own (one worker), its output in
+    ``cwd/serve.log``; stopped at the end of the block."""
+    log = cwd / "serve.log"
+    args = ["--db", env["REFERLY_DB"]] if "REFERLY_DB" in env else []
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "referly", "serve", "--port", str(port), "--workers", "1", *args],
+            env=env,
+            cwd=cwd,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    pytest.fail(f"the second referly serve did not start: {log.read_text()}")
+                time.sleep(0.2)
+        yield
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +122,7 @@ def live(database_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory)
     manager = next(
         line.split("log in as ")[1].split(" /")[0] for line in built.stdout.splitlines() if "(manager" in line
     )
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "referly", "serve", "--port", str(port), "--workers", "2", *args],
         env=database_env,

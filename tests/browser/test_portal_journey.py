@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -24,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import ADMIN, LiveReferly, log_in, new_page
+from tests.browser.conftest import ADMIN, LiveReferly, free_port, log_in, new_page, serving_again
 from tests.mail_server import Inbox, smtp_server
 
 CONSENT_LINK = re.compile(r"https?://[^\s\"<>]+/o/[^/\s\"<>]+/")
@@ -124,18 +123,12 @@ class Mailing:
         )
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def mailing(live: LiveReferly, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mailing]:
     cwd = tmp_path_factory.mktemp("serve-mail")
     log = cwd / "serve.log"
     with smtp_server() as inbox:
-        port = _free_port()
+        port = free_port()
         url = f"http://127.0.0.1:{port}"
         env = {
             **live.env,
@@ -146,34 +139,12 @@ def mailing(live: LiveReferly, tmp_path_factory: pytest.TempPathFactory) -> Iter
             # key file in the working folder, which differs between them)
             "REFERLY_SECRET_KEY": secrets.token_urlsafe(50),
         }
-        args = ["--db", env["REFERLY_DB"]] if "REFERLY_DB" in env else []
-        with log.open("w") as out:
-            server = subprocess.Popen(
-                [sys.executable, "-m", "referly", "serve", "--port", str(port), "--workers", "1", *args],
-                env=env,
-                cwd=cwd,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                text=True,
-            )
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline or server.poll() is not None:
-                        pytest.fail(f"the second referly serve did not start: {log.read_text()}")
-                    time.sleep(0.2)
+        with serving_again(env, cwd, port):
             served = LiveReferly(url, env, live.manager, live.screenshots)
             found = Mailing(served, inbox, [], log)
             found.sponsors = [Sponsor(**s) for s in found.python(FIND_SPONSORS)]
             assert len(found.sponsors) >= 3, "the tiny demo has sponsors with targets and reasons"
             yield found
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
 
 
 def submit(page: Any, button: Any) -> None:

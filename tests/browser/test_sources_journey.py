@@ -12,10 +12,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -25,7 +23,7 @@ from typing import Any
 import pytest
 
 from referly.ingest.demo.firmographics import OUR_DOMAIN
-from tests.browser.conftest import ADMIN, DEMO_PASSWORD, LiveReferly, log_in, new_page
+from tests.browser.conftest import ADMIN, DEMO_PASSWORD, LiveReferly, free_port, log_in, new_page, serving_again
 from tests.capture import dovecot
 
 MAILBOX_USER, MAILBOX_PASSWORD = "alice@example.com", "alice-secret"  # the Dovecot fixture's user
@@ -65,12 +63,6 @@ class People:
     domain: str
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture
 def mail_server() -> Iterator[dovecot.Dovecot]:
     if not dovecot.available():
@@ -88,33 +80,9 @@ def served(
     """The demo database served again, with our own domain named in REFERLY_TEAM_DOMAINS."""
     monkeypatch.setenv("REFERLY_TEAM_DOMAINS", OUR_DOMAIN)
     env = {**live.env, "REFERLY_TEAM_DOMAINS": os.environ["REFERLY_TEAM_DOMAINS"]}
-    cwd = tmp_path_factory.mktemp("serve-sources")
-    log = cwd / "serve.log"
-    port = _free_port()
-    args = ["--db", env["REFERLY_DB"]] if "REFERLY_DB" in env else []
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "referly", "serve", "--port", str(port), "--workers", "1", *args],
-            env=env,
-            cwd=cwd,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    pytest.fail(f"the second referly serve did not start: {log.read_text()}")
-                time.sleep(0.2)
+    port = free_port()
+    with serving_again(env, tmp_path_factory.mktemp("serve-sources"), port):
         yield LiveReferly(f"http://127.0.0.1:{port}", env, live.manager, live.screenshots)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def people_of(live: LiveReferly) -> People:
