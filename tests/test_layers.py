@@ -23,8 +23,8 @@ LAYERS = (
     ("crm",),
     ("access",),
     ("scoring", "outreach", "referrals", "ingest", "reports", "privacy", "census"),
-    ("capture", "portal", "connect"),
-    ("api", "web", "jobs", "demo", "evaluate", "cli", "urls", "wsgi", "__main__"),
+    ("capture", "portal", "connect", "readiness"),
+    ("api", "web", "jobs", "demo", "evaluate", "cli", "cli_examples", "urls", "wsgi", "__main__"),
 )
 """Lowest first: a package imports only from its own layer or the layers below (checked below)."""
 

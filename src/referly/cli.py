@@ -99,6 +99,9 @@ def _register() -> None:
     capture.add_command(linkedin)
     main.add_command(capture)
     main.add_command(source)
+    from referly.cli_examples import add_examples
+
+    add_examples(main)
 
 
 _register()

@@ -12,6 +12,9 @@ class InteractionKind(models.IntegerChoices):
     MEETING = 3, "Meeting"
     CALL = 4, "Call"
     NOTE = 5, "Note"
+    # A date a CRM export gives for its own activity log ("Last Activity Date", "Last Contacted"):
+    # weaker evidence than a real touch (no direction, no kind), counted like a note.
+    CRM_ACTIVITY = 6, "CRM activity"
 
 
 class Interaction(models.Model):
