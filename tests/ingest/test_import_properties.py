@@ -28,7 +28,7 @@ HEADER = "external_id,name,amount,stage,created_on"
 BREAKS = {
     "wrong type": lambda r: r.replace(",1200.50,", ",twelve hundred,"),
     "negative amount": lambda r: r.replace(",1200.50,", ",-5,"),
-    "unknown stage": lambda r: r.replace(",won,", ",signed,"),
+    "amount with a unit": lambda r: r.replace(",1200.50,", ",1200.50 kg,"),
     "future date": lambda r: r.replace(",2026-03-01", ",2031-03-01"),
     "bad date": lambda r: r.replace(",2026-03-01", ",31/31/2026"),
     "broken quoting": lambda r: r.replace(",Deal", ',"Deal"x'),

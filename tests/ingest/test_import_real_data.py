@@ -67,7 +67,7 @@ def test_a_strict_import_with_one_corrupt_row_leaves_the_database_exactly_as_it_
     shutil.copytree(datasets / "maven-crm", copy)
     assert cli("import", "teammates", str(copy / "sales_teams.csv"), "--mapping", str(MAVEN)).exit_code == 0
     lines = (copy / "sales_pipeline.csv").read_bytes().split(b"\r\n")
-    lines[4000] = lines[4000].replace(b",Won,", b",Signed,")
+    lines[4000] = lines[4000].replace(b",2017-06-18,", b",2017-18-06,")  # month and day swapped
     (copy / "sales_pipeline.csv").write_bytes(b"\r\n".join(lines))
     before = snapshot()
     errors = tmp_path / "errors.csv"
@@ -78,8 +78,8 @@ def test_a_strict_import_with_one_corrupt_row_leaves_the_database_exactly_as_it_
     refused = list(csv.reader(errors.open()))
     assert refused[0] == ["file", "line", "column", "value", "reason"]
     assert len(refused) == 2
-    assert refused[1][:4] == ["sales_pipeline.csv", "4001", "deal_stage", "Signed"]
-    assert refused[1][4].startswith("stage is not one Referly knows (prospecting, qualification")
+    assert refused[1][:4] == ["sales_pipeline.csv", "4001", "engage_date", "2017-18-06"]
+    assert refused[1][4].startswith("created_on is not a date")
 
 
 def test_a_dry_run_reports_what_would_change_and_writes_nothing(cli: Callable[..., Result], datasets: Path) -> None:

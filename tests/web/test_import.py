@@ -5,13 +5,17 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
+from click.testing import Result
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from referly.crm.models import Account
+from referly.crm.models import Account, Opportunity
 from tests.conftest import ROOT
 from tests.personas import Team
 from tests.web.conftest import logged_in
@@ -72,7 +76,61 @@ def test_wrong_uploads_are_refused_next_to_the_field(client: Client, team: Team)
     assert missing.status_code == 422 and 'aria-invalid="true"' in missing.content.decode()
     wrong = c.post(reverse("web:import"), {"file": upload("notes.pdf", b"%PDF"), "kind": "accounts"})
     assert wrong.status_code == 422 and "notes.pdf" in wrong.content.decode()
-    unnamed = c.post(reverse("web:import"), {"file": upload()})
-    assert unnamed.status_code == 422
+    unnamed = c.post(reverse("web:import"), {"file": upload("list.csv", b"name\nAda\n")})
+    assert unnamed.status_code == 422 and "could hold teammates or accounts" in unnamed.content.decode()
     stranger = c.post(reverse("web:import_commit"), {"key": "not-mine"})
     assert stranger.status_code == 404
+
+
+# A HubSpot deals "Export view" whose saved view leaves out the associated company and whose pipeline has a
+# custom stage ("Demo booked"); headers as HubSpot writes them (see docs/import-presets.md).
+DEALS = (
+    b"Record ID,Deal Name,Amount,Deal Stage,Close Date,Create Date,Deal owner,Original Traffic Source,Company\n"
+    b"91,Northwind - Platform,48000,Closed Won,2025-02-14 10:00,2024-11-05 09:12,Maya Patel,Referrals,Northwind\n"
+    b"92,Bluefjord - Fleet,125000,Demo booked,,2026-06-02 14:05,Daniel Okafor,Organic Search,Bluefjord\n"
+)
+
+
+@pytest.fixture
+def mappings(settings: Any, tmp_path: Path) -> Path:
+    settings.REFERLY_MAPPINGS_FOLDER = str(tmp_path / "mappings")
+    return tmp_path / "mappings"
+
+
+def test_the_preview_warns_maps_columns_and_stages_and_saves_the_choice(
+    client: Client, team: Team, mappings: Path, cli: Callable[..., Result]
+) -> None:
+    c = logged_in(client, team.manager)
+    deals = upload("hubspot-crm-exports-all-deals-2024-05-01.csv", DEALS)
+    html = c.post(reverse("web:import"), {"file": deals, "preset": "hubspot"}).content.decode()
+    assert 'id="import-warnings"' in html
+    assert "no company column" in html and "1 won deal will not make its company a client" in html
+    assert "&#x27;Company&#x27; (did you mean" in html, "the unknown column is named with the closest field"
+    assert '<option value="Amount" selected>Amount</option>' in html, "the preset preselects the column"
+    assert 'id="import-stages"' in html and "Demo booked" in html
+    key = re.search(r'name="key" value="([^"]+)"', html)
+    assert key is not None
+    chosen = {
+        "key": key.group(1),
+        "step": "mapping",
+        **{f"column-{n}": c for n, c in [("external_id", "Record ID"), ("name", "Deal Name"), ("amount", "Amount")]},
+        **{"column-stage": "Deal Stage", "column-account": "Company", "column-created_on": "Create Date"},
+        **{"stage-name-0": "Demo booked", "stage-0": "qualification"},
+    }
+    again = c.post(reverse("web:import"), chosen).content.decode()
+    saved = mappings / "hubspot-opportunities.toml"
+    assert saved.is_file() and 'id="import-mapping-saved"' in again
+    assert "no company column" not in again and 'id="import-stages"' not in again
+    assert Opportunity.objects.count() == 0, "a preview writes nothing"
+    done = c.post(reverse("web:import_commit"), {"key": key.group(1)}).content.decode()
+    assert "Imported" in done
+    assert Opportunity.objects.get(external_id="92").stage == "qualification"
+    assert Opportunity.objects.get(external_id="91").account.name == "Northwind"
+    assert Opportunity.objects.get(external_id="91").owner is None, "the owner column was left out"
+    # The same file again from the command line, read through the saved mapping.
+    Opportunity.objects.all().delete()
+    path = mappings.parent / "deals.csv"
+    path.write_bytes(DEALS)
+    result = cli("import", "opportunities", str(path), "--mapping", str(saved))
+    assert result.exit_code == 0, result.output
+    assert Opportunity.objects.get(external_id="92").stage == "qualification"

@@ -1,4 +1,4 @@
-"""Imports: one CRM export uploaded with its kind, checked row by row; a dry run writes nothing."""
+"""Imports: one CRM export uploaded (its kind given, or recognised), checked row by row; a dry run writes nothing."""
 
 import hashlib
 import tempfile
@@ -28,10 +28,17 @@ assert set(get_args(KindName)) == set(ORDER), "the documented kinds are the impo
 
 
 class ImportOptions(Schema):
-    kind: KindName
+    kind: KindName | None = Field(None, description="Left out: recognised from the file's name, then its header.")
     preset: PresetName | None = Field(None, description="A shipped mapping for the export's columns.")
     dry_run: bool = Field(False, description="Check every row and report; write nothing.")
     strict: bool = Field(False, description="One refused row and nothing is written.")
+
+
+class ImportWarningOut(Schema):
+    code: str = Field(..., description="missing_column, unknown_columns or unknown_stages")
+    field: str
+    message: str
+    columns: list[str]
 
 
 class FileReport(Schema):
@@ -44,6 +51,9 @@ class FileReport(Schema):
     duplicates_merged: int
     duplicates_flagged: int
     references_created: dict[str, int]
+    touches_from_crm_activity: int = Field(..., description="CRM activity dates recorded as touches.")
+    warnings: list[ImportWarningOut] = Field(..., description="What the file leaves out; never blocks.")
+    notes: list[str]
 
 
 class ImportReport(Schema):
@@ -87,16 +97,15 @@ def import_file(
 
 
 def _run(options: ImportOptions, data: bytes, name: str) -> dict[str, Any]:
-    from referly.ingest.importer import run_import, summary_row
+    from referly.ingest.importer import run_import, summary_row, targets_for
     from referly.ingest.mapping import load_mapping
 
     rules = load_mapping(None, options.preset)
     with tempfile.TemporaryDirectory(prefix="referly-api-import-") as scratch:
         path = Path(scratch) / (Path(name).name or "upload.csv")
         path.write_bytes(data)
-        result = run_import(
-            [(options.kind, path)], rules, now=timezone.now(), strict=options.strict, dry_run=options.dry_run
-        )
+        targets, rules = targets_for(options.kind, path, rules, Path(scratch) / "unpacked")
+        result = run_import(targets, rules, now=timezone.now(), strict=options.strict, dry_run=options.dry_run)
     errors = [e for o in result.outcomes for e in o.errors]
     return {
         "written": result.written,

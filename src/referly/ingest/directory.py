@@ -43,6 +43,11 @@ class Directory:
         self.indexes: dict[str, Index] = {}
         self.created: dict[str, int] = {}
 
+    def forget(self) -> None:
+        """Drop what was learnt: a rolled-back file may have created records the indexes point at."""
+        self.indexes.clear()
+        self.created.clear()
+
     def index(self, kind: str) -> Index:
         if kind not in self.indexes:
             self.indexes[kind] = self._load(kind)

@@ -60,7 +60,7 @@ def import_command(
     rules = load_mapping(mapping, preset)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="referly-import-") as scratch:
-        targets = targets_for(kind, path, rules, Path(scratch))
+        targets, rules = targets_for(kind, path, rules, Path(scratch))
         counted = {"rows": 0}
         with Progress(
             SpinnerColumn(),
@@ -82,7 +82,7 @@ def import_command(
     outcomes = result.outcomes
     if errors_out is not None:
         write_errors(errors_out, outcomes)
-    refused = sum(o.rejected for o in outcomes)
+    refused = any(o.refused for o in outcomes)
     if as_json:
         console.print_json(
             json.dumps(
@@ -95,7 +95,7 @@ def import_command(
         )
     else:
         _print_summary(outcomes, result.written, dry_run, strict, seconds, errors_out)
-    if refused and strict:
+    if (refused and strict) or any(o.failure for o in outcomes):
         raise SystemExit(2)
 
 
@@ -132,12 +132,19 @@ def _print_summary(
         )
     console.print(table)
     for o in outcomes:
+        if o.failure:
+            err_console.print(f"[red]not imported[/] {o.failure}", highlight=False, soft_wrap=True)
+        for w in o.warnings:
+            err_console.print(f"[yellow]warning[/] {w.sentence()}", highlight=False, soft_wrap=True)
+        for note in o.notes:
+            console.print(f"{o.file}: {note}", highlight=False, soft_wrap=True)
         for kind, n in o.references_created.items():
             console.print(f"{o.file}: created {n:,} {kind} it refers to by name")
         if o.job_changes:
             people = "contact" if o.job_changes == 1 else "contacts"
             console.print(f"{o.file}: {o.job_changes:,} {people} changed company (recorded as job changes)")
     errors = [e for o in outcomes for e in o.errors]
+    failed = sum(1 for o in outcomes if o.failure)
     for e in errors[:20]:
         err_console.print(f"[red]refused[/] {e.sentence()}", highlight=False, soft_wrap=True)
     if len(errors) > 20:
@@ -147,13 +154,15 @@ def _print_summary(
         )
     if dry_run:
         console.print(f"Dry run: nothing was written ({seconds:.1f} s).")
-    elif strict and errors:
-        err_console.print(f"[bold red]Strict import: {len(errors):,} refused rows, so nothing was written.[/]")
+    elif strict and (errors or failed):
+        refusals = f"{len(errors):,} refused rows" + (f", {failed:,} files not read" if failed else "")
+        err_console.print(f"[bold red]Strict import: {refusals}, so nothing was written.[/]")
     elif written:
         flagged = sum(o.flagged for o in outcomes)
         console.print(
             f"Imported in {seconds:.1f} s."
             + (f" {flagged:,} likely duplicates to review: referly dedupe list" if flagged else "")
+            + (f" {failed:,} files were not imported (see above)." if failed else "")
         )
 
 

@@ -6,7 +6,7 @@ for a strict import with any refused row, so the database ends exactly as it beg
 
 from __future__ import annotations
 
-import fnmatch
+import difflib
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,27 +17,19 @@ from typing import Any
 from django.db import transaction
 
 from referly.errors import InvalidInput
+from referly.ingest import checks
+from referly.ingest.activity import record_activity, resolve_owner
 from referly.ingest.directory import Directory
 from referly.ingest.kinds import ORDER, kind_spec
 from referly.ingest.mapping import Join, Mapping, Section
 from referly.ingest.outcome import FileOutcome
 from referly.ingest.readers import TABULAR_SUFFIXES, RowProblem, SourceRow, read_table
+from referly.ingest.recognise import globbed, named, recognise
 from referly.ingest.rows import MappedRow, RowConverter, RowError
 from referly.ingest.touches import Touch, TouchWriter
 from referly.ingest.upserts import RecordWriter
 
 Progress = Callable[[str, int], None]
-# File names that say what a file holds, when no mapping does.
-KIND_WORDS = {
-    "teammates": ["teammate", "team", "user", "owner", "agent", "employee"],
-    "accounts": ["account", "compan", "organi"],
-    "contacts": ["contact", "people", "person"],
-    "opportunities": ["opportunit", "deal", "pipeline"],
-    "interactions": ["interaction", "activit", "email", "touch"],
-    "signals": ["signal", "nps", "event"],
-    "connections": ["connection", "relationship"],
-    "referrals": ["referral"],
-}
 
 
 @dataclass
@@ -57,14 +49,16 @@ def run_import(
 ) -> ImportResult:
     with transaction.atomic():
         directory = Directory(mapping.source_system, now)
-        outcomes = [import_file(kind, path, mapping, directory, now, on_progress) for kind, path in targets]
+        outcomes = [
+            _each_file(kind, path, mapping, directory, now, on_progress, len(targets)) for kind, path in targets
+        ]
         from referly.ingest.dedupe import likely_duplicates
 
-        kinds = {o.kind for o in outcomes} & {"accounts", "contacts"}
+        kinds = {o.kind for o in outcomes if not o.failure} & {"accounts", "contacts"}
         flagged = {kind: len(likely_duplicates(kind)) for kind in kinds}  # once per kind, not per file
         for outcome in outcomes:
             outcome.flagged = flagged.get(outcome.kind, 0)
-        refused = any(o.errors for o in outcomes)
+        refused = any(o.refused for o in outcomes)
         if dry_run or (strict and refused):
             transaction.set_rollback(True)
             return ImportResult(outcomes, written=False)
@@ -74,6 +68,26 @@ def run_import(
             follow_deals(now)  # a deal won or lost in the CRM moves its referral
             recompute_credit()
     return ImportResult(outcomes, written=True)
+
+
+def _each_file(
+    kind: str,
+    path: Path,
+    mapping: Mapping,
+    directory: Directory,
+    now: datetime,
+    on_progress: Progress | None,
+    files: int,
+) -> FileOutcome:
+    """One file of the import, in its own savepoint: a file that cannot be read is reported, the others go on."""
+    try:
+        with transaction.atomic():
+            return import_file(kind, path, mapping, directory, now, on_progress)
+    except InvalidInput as exc:
+        if files == 1:
+            raise
+        directory.forget()  # what the file created was rolled back with its savepoint
+        return FileOutcome(kind, path.name, failure=exc.sentence)
 
 
 def import_file(
@@ -93,22 +107,47 @@ def import_file(
         missing = converter.drop_optional(missing)
     if missing:
         raise InvalidInput(
-            f"{path.name}: the mapping names columns the file does not have: {', '.join(missing)}",
+            f"{path.name}: the mapping names columns the file does not have: "
+            + _with_hints(missing, table.columns, {c: section.candidates(n) for n, c in converter.columns.items()}),
             detail=f"its columns: {', '.join(table.columns[:30])}",
+            field=missing[0],
         )
     unmapped = converter.unmapped_required()
     if unmapped:
-        raise InvalidInput(f"{path.name}: no column gives {', '.join(unmapped)}, which {kind} need; map one")
-    outcome = FileOutcome(kind, path.name)
+        looked = [f"{n} ({' or '.join(section.candidates(n))})" if section.candidates(n) else n for n in unmapped]
+        raise InvalidInput(
+            f"{path.name}: no column gives {', '.join(looked)}, which {kind} need; map one",
+            detail=f"its columns: {', '.join(table.columns[:30])}",
+            field=unmapped[0],
+        )
+    outcome = FileOutcome(kind, path.name, columns=list(table.columns), used=dict(converter.columns))
     rows = joined_rows(table.rows, section, path, outcome)
     report = (lambda n: on_progress(f"{kind} from {path.name}", n)) if on_progress else None
+    good: list[MappedRow] = []
     if kind == "interactions":
         _import_touches(rows, converter, TouchWriter(section, directory), outcome, report)
     else:
-        _import_records(rows, converter, RecordWriter(spec, section, directory, now), outcome, report)
+        good = _import_records(rows, converter, RecordWriter(spec, section, directory, now), outcome, report)
     outcome.references_created = dict(directory.created)
     directory.created.clear()
+    outcome.notes += table.notes
+    outcome.unknown_stages = dict(converter.unknown_stages)
+    outcome.warnings += checks.absent_needs(kind, path.name, outcome.used, section, good)
+    outcome.warnings += checks.unknown_stages(path.name, outcome.unknown_stages)
+    outcome.warnings += checks.unread_columns(
+        path.name, table.columns, outcome.used, section, [f.name for f in spec.fields]
+    )
     return outcome
+
+
+def _with_hints(missing: list[str], columns: list[str], names: dict[str, tuple[str, ...]]) -> str:
+    """The missing columns (with the other names they go by), each with the file's closest column name."""
+    hinted = []
+    for column in missing:
+        close = difflib.get_close_matches(column, columns, n=1, cutoff=0.6)
+        said = " or ".join(names.get(column) or (column,))
+        hinted.append(f"{said} (did you mean {close[0]!r}?)" if close else said)
+    return ", ".join(hinted)
 
 
 def _import_records(
@@ -117,12 +156,15 @@ def _import_records(
     writer: RecordWriter,
     outcome: FileOutcome,
     report: Callable[[int], None] | None,
-) -> None:
+) -> list[MappedRow]:
     good: list[MappedRow] = []
+    contacts = writer.spec.name == "contacts"
     for n, item in enumerate(rows, 1):
         row = converter.convert(item)
         if isinstance(row, MappedRow):
             row_error = writer.resolve(row, outcome.file)
+            if row_error is None and contacts:
+                row_error = resolve_owner(row, writer.section, writer.directory, outcome.file)
             if row_error is None:
                 good.append(row)
             else:
@@ -131,7 +173,10 @@ def _import_records(
             outcome.errors.append(row)
         if report and n % 1_000 == 0:
             report(1_000)
-    writer.write(good, outcome)
+    written = writer.write(good, outcome)
+    if contacts:
+        record_activity(written, outcome, converter.columns)
+    return good
 
 
 def _import_touches(
@@ -200,16 +245,11 @@ def plan_folder(folder: Path, mapping: Mapping) -> list[tuple[str, Path]]:
 
 def _kinds_of(path: Path, mapping: Mapping) -> list[str]:
     """The kinds a file feeds: those whose mapping section lists it, else the one its name says."""
-    listed = [
-        kind
-        for kind, section in mapping.sections.items()
-        if kind and any(fnmatch.fnmatch(path.name.lower(), g.lower()) for g in section.files)
-    ]
+    listed = globbed(path.name, mapping)
     if listed or any(s.files for s in mapping.sections.values()):
         return listed  # a mapping that lists its files: anything else is not part of the import
-    stem = path.stem.lower()
-    named = next((k for k in ORDER if any(word in stem for word in KIND_WORDS[k])), None)
-    return [named] if named else []
+    kind = named(path.name)
+    return [kind] if kind else []
 
 
 def unpack(path: Path, scratch: Path) -> Path:
@@ -224,15 +264,19 @@ def unpack(path: Path, scratch: Path) -> Path:
     return scratch
 
 
-def targets_for(kind: str | None, path: Path, mapping: Mapping, scratch: Path) -> list[tuple[str, Path]]:
+def targets_for(
+    kind: str | None, path: Path, mapping: Mapping, scratch: Path
+) -> tuple[list[tuple[str, Path]], Mapping]:
+    """The files to import with their kinds, and the mapping that reads them (a file alone may pick a preset)."""
     if kind:
         kind_spec(kind)
         if path.is_dir() or path.suffix.lower() == ".zip":
             raise InvalidInput(f"{path} is a folder or archive: leave out the kind, Referly recognises each file")
-        return [(kind, path)]
+        return [(kind, path)], mapping
     if path.is_file() and path.suffix.lower() != ".zip":
-        raise InvalidInput(f"Say what {path.name} holds: referly import KIND {path}")
-    return plan_folder(unpack(path, scratch), mapping)
+        found, rules = recognise(path, mapping)
+        return [(found, path)], rules
+    return plan_folder(unpack(path, scratch), mapping), mapping
 
 
 def summary_row(outcome: FileOutcome) -> dict[str, Any]:
@@ -247,4 +291,11 @@ def summary_row(outcome: FileOutcome) -> dict[str, Any]:
         "duplicates_flagged": outcome.flagged,
         "references_created": outcome.references_created,
         "job_changes": outcome.job_changes,
+        "touches_from_crm_activity": outcome.touches,
+        "failure": outcome.failure,
+        "warnings": [
+            {"code": w.code, "field": w.field, "message": w.message, "columns": list(w.columns)}
+            for w in outcome.warnings
+        ],
+        "notes": list(outcome.notes),
     }

@@ -37,6 +37,8 @@ class FieldSpec:
     max_length: int | None = None
     future: bool = False  # dates: may lie in the future
     negative: bool = False  # numbers: may be negative
+    # False: read from the file but not a column of the record (a contact's CRM activity dates become touches)
+    stored: bool = True
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,11 @@ class KindSpec:
 
     @property
     def references(self) -> tuple[FieldSpec, ...]:
-        return tuple(f for f in self.fields if f.type == "ref")
+        return tuple(f for f in self.fields if f.type == "ref" and f.stored)
+
+    @property
+    def unstored(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if not f.stored)
 
 
 def _values(choices: type[models.Choices]) -> tuple[str, ...]:
@@ -121,6 +127,12 @@ KINDS: dict[str, KindSpec] = {
                 C("role", ContactRole),
                 FieldSpec("do_not_contact", "bool"),
                 FieldSpec("opted_out_of_asks", "bool"),
+                # The CRM's own activity log, as its exports summarise it: each date becomes one touch
+                # (crm_activity) between the contact and its owner, else its account's owner.
+                FieldSpec("owner", "ref", ref="teammates", stored=False),
+                FieldSpec("last_activity_at", "datetime", stored=False),
+                FieldSpec("last_contacted_at", "datetime", stored=False),
+                FieldSpec("activity_count", "int", stored=False),
             ),
         ),
         KindSpec(

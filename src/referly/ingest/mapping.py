@@ -51,7 +51,11 @@ class Section:
     kind: str
     files: tuple[str, ...] = ()
     read: ReadOptions = field(default_factory=ReadOptions)
-    fields: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, str] = field(default_factory=dict)  # field -> its usual column
+    # field -> further column names the same field goes by in other exports; the first the file has wins
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # fields a mapping of the user's own names: never dropped, even when it extends a lenient preset
+    pinned: frozenset[str] = frozenset()
     constants: dict[str, Any] = field(default_factory=dict)
     values: dict[str, dict[str, Any]] = field(default_factory=dict)
     formats: dict[str, str] = field(default_factory=dict)
@@ -67,6 +71,15 @@ class Section:
             return raw
         return table.get(value_key(raw), raw)
 
+    def candidates(self, name: str) -> tuple[str, ...]:
+        """Every column name that may feed ``name``, in the order they are tried."""
+        first = self.fields.get(name)
+        return ((first,) if first else ()) + self.aliases.get(name, ())
+
+    def column_in(self, name: str, header: list[str] | set[str]) -> str | None:
+        """The column of ``header`` that feeds ``name``: the first of its candidates the file has."""
+        return next((c for c in self.candidates(name) if c in header), None)
+
 
 @dataclass
 class Mapping:
@@ -75,6 +88,7 @@ class Mapping:
     # Presets describe every column an export may have; a given export may lack optional ones.
     lenient: bool = False
     sections: dict[str, Section] = field(default_factory=dict)
+    preset: str = ""  # the shipped preset this mapping is, or extends
 
     def section(self, kind: str) -> Section:
         return self.sections.get(kind) or self.sections.get("") or Section(kind)
@@ -84,18 +98,16 @@ def value_key(raw: Any) -> str:
     return " ".join(str(raw).split()).casefold()
 
 
+def preset_names() -> list[str]:
+    folder = resources.files("referly.ingest.presets")
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
 def load_mapping(path: Path | None = None, preset: str | None = None) -> Mapping:
     if path is not None and preset is not None:
-        raise InvalidInput("Give --mapping or --preset, not both")
+        raise InvalidInput('Give --mapping or --preset, not both (a mapping file may say preset = "NAME")')
     if preset is not None:
-        name = f"{preset}.toml"
-        folder = resources.files("referly.ingest.presets")
-        if not folder.joinpath(name).is_file():
-            known = sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
-            raise InvalidInput(f"No preset named {preset!r}: choose one of {', '.join(known)}")
-        mapping = parse_mapping(folder.joinpath(name).read_text(encoding="utf-8"), f"preset {preset}")
-        mapping.lenient = True
-        return mapping
+        return load_preset(preset)
     if path is None:
         return Mapping("no mapping")
     try:
@@ -104,11 +116,70 @@ def load_mapping(path: Path | None = None, preset: str | None = None) -> Mapping
         raise InvalidInput(f"Cannot read the mapping {path}: {exc.strerror or exc}") from None
 
 
+def load_preset(preset: str) -> Mapping:
+    if preset not in preset_names():
+        raise InvalidInput(f"No preset named {preset!r}: choose one of {', '.join(preset_names())}")
+    text = resources.files("referly.ingest.presets").joinpath(f"{preset}.toml").read_text(encoding="utf-8")
+    mapping = parse_mapping(text, f"preset {preset}")
+    mapping.lenient = True
+    mapping.preset = preset
+    return mapping
+
+
 def parse_mapping(text: str, origin: str) -> Mapping:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InvalidInput(f"The mapping {origin} is not valid TOML: {exc}") from None
+    base = data.pop("preset", None)
+    if base is None:
+        return _unread_dropped(_mapping_from(data, origin))
+    if origin.startswith("preset ") or not isinstance(base, str):
+        raise InvalidInput(f"The mapping {origin}: preset must name a shipped preset ({', '.join(preset_names())})")
+    own = _mapping_from(data, origin)
+    if "" in own.sections:
+        raise InvalidInput(f"The mapping {origin} extends a preset: put its keys under the kind they are for")
+    return _unread_dropped(_extend(load_preset(base), own))
+
+
+def _unread_dropped(mapping: Mapping) -> Mapping:
+    for section in mapping.sections.values():
+        for name in [n for n, column in section.fields.items() if not column]:
+            del section.fields[name]
+            section.aliases.pop(name, None)
+        section.pinned = frozenset(n for n in section.pinned if n in section.fields)
+    return mapping
+
+
+def _extend(base: Mapping, own: Mapping) -> Mapping:
+    """A preset with a mapping file's own sections laid over it, key by key; columns it names are pinned."""
+    merged = Mapping(own.origin, own.source_system or base.source_system, lenient=True, preset=base.preset)
+    merged.sections = dict(base.sections)
+    for kind, mine in own.sections.items():
+        theirs = base.sections.get(kind)
+        if theirs is None:
+            merged.sections[kind] = mine
+            continue
+        values = {f: {**theirs.values.get(f, {}), **table} for f, table in mine.values.items()}
+        merged.sections[kind] = Section(
+            kind,
+            files=mine.files or theirs.files,
+            read=mine.read if mine.read != ReadOptions() else theirs.read,
+            fields={**theirs.fields, **mine.fields},
+            aliases={f: a for f, a in theirs.aliases.items() if f not in mine.fields} | mine.aliases,
+            pinned=frozenset(mine.fields),
+            constants={**theirs.constants, **mine.constants},
+            values={**theirs.values, **values},
+            formats={**theirs.formats, **mine.formats},
+            scale={**theirs.scale, **mine.scale},
+            references={**theirs.references, **mine.references},
+            custom={**theirs.custom, **mine.custom},
+            joins=theirs.joins + mine.joins,
+        )
+    return merged
+
+
+def _mapping_from(data: dict[str, Any], origin: str) -> Mapping:
     mapping = Mapping(origin, source_system=str(data.pop("source_system", "")).strip().lower())
     if "kind" in data:
         flat_kind = str(data.pop("kind"))
@@ -136,7 +207,16 @@ def _section(kind: str, body: dict[str, Any], origin: str) -> Section:
     files = body.get("file", [])
     section.files = (files,) if isinstance(files, str) else tuple(files)
     section.read = read_options(body.get("read", {}), where)
-    section.fields = {str(k): str(v) for k, v in body.get("fields", {}).items()}
+    for name, columns in body.get("fields", {}).items():
+        if columns == "":
+            section.fields[str(name)] = ""  # read from no column (leaves out a preset's); dropped once merged
+            continue
+        names = [columns] if isinstance(columns, str) else columns
+        if not isinstance(names, list) or not names or not all(isinstance(c, str) and c for c in names):
+            raise InvalidInput(f"{where}: fields.{name} must be a column name or a list of column names")
+        section.fields[str(name)] = names[0]
+        if len(names) > 1:
+            section.aliases[str(name)] = tuple(names[1:])
     section.constants = dict(body.get("constants", {}))
     section.values = {f: {value_key(k): v for k, v in table.items()} for f, table in body.get("values", {}).items()}
     section.formats = {str(k): str(v) for k, v in body.get("formats", {}).items()}

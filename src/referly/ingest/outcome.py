@@ -9,6 +9,20 @@ from pathlib import Path
 from referly.ingest.rows import RowError
 
 
+@dataclass(frozen=True)
+class ImportWarning:
+    """Something the import did not stop for but a user must know: a column it could not find or read."""
+
+    file: str
+    code: str  # missing_column, unknown_columns, unknown_stages
+    message: str
+    field: str = ""
+    columns: tuple[str, ...] = ()
+
+    def sentence(self) -> str:
+        return f"{self.file}: {self.message}"
+
+
 @dataclass
 class FileOutcome:
     kind: str
@@ -21,10 +35,22 @@ class FileOutcome:
     references_created: dict[str, int] = field(default_factory=dict)
     flagged: int = 0  # likely duplicates of existing records, listed by `referly dedupe list`
     job_changes: int = 0  # known contacts now at another account (crm.moves)
+    warnings: list[ImportWarning] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the import did that a user may not expect
+    failure: str = ""  # why the whole file was not imported (the other files of a folder still are)
+    columns: list[str] = field(default_factory=list)  # the file's header
+    used: dict[str, str] = field(default_factory=dict)  # field -> the column it was read from
+    unknown_stages: dict[str, int] = field(default_factory=dict)  # deal stage as spelled -> deals
+    touches: int = 0  # CRM activity dates written as touches
 
     @property
     def rejected(self) -> int:
         return len(self.errors)
+
+    @property
+    def refused(self) -> bool:
+        """Something of this file was not imported: a row, or the whole file."""
+        return bool(self.errors or self.failure)
 
 
 def write_errors(path: Path, outcomes: list[FileOutcome]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,6 +38,10 @@ class MappedRow:
     values: dict[str, Any]
     custom: dict[str, Any] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)  # field -> the source column it came from
+    extra: dict[str, Any] = field(default_factory=dict)  # values read but not stored on the record (activity)
+
+
+_STAGES = tuple(str(s) for s in OpportunityStage.values)
 
 
 def shown(raw: Any) -> str:
@@ -53,23 +58,27 @@ class RowConverter:
         self.custom = dict(section.custom)
         self.plan: list[tuple[str, str, bool, Any, Callable[[Any], Any]]] | None = None
         self.required = [f.name for f in spec.fields if f.required]
+        # Deal stages neither the value map nor Referly knows (a custom pipeline's "Demo booked"): kept open.
+        self.unknown_stages: Counter[str] = Counter()
 
     def _columns(self, header: list[str]) -> dict[str, str]:
         if self.section.fields:
-            return dict(self.section.fields)
+            # The first of a field's column names the file has; else its usual name, reported as missing.
+            return {n: self.section.column_in(n, header) or c for n, c in self.section.fields.items()}
         # No mapping: the columns whose header is a field's name.
         return {f.name: f.name for f in self.spec.fields if f.name in header}
 
     def missing_columns(self, available: list[str]) -> list[str]:
         have = set(available)
-        wanted = [*self.section.fields.values(), *self.custom.values()]
+        wanted = [*self.columns.values(), *self.custom.values()] if self.section.fields else [*self.custom.values()]
         return sorted({c for c in wanted if c not in have})
 
     def drop_optional(self, missing: list[str]) -> list[str]:
-        """Forget fields whose column is absent, unless required; returns the required ones still missing."""
-        required = {f.name for f in self.spec.fields if f.required}
+        """Forget fields whose column is absent, unless required or named by the user's own mapping;
+        returns the columns still missing."""
+        keep = {f.name for f in self.spec.fields if f.required} | set(self.section.pinned)
         for name, column in list(self.columns.items()):
-            if column in missing and name not in required:
+            if column in missing and name not in keep:
                 del self.columns[name]
         self.custom = {k: c for k, c in self.custom.items() if c not in missing}
         return sorted({c for n, c in self.columns.items() if c in missing})
@@ -109,6 +118,9 @@ class RowConverter:
                 row.values[name] = typed(raw)
             except v.BadValue as exc:
                 return RowError(self.file, item.line, column, shown(raw), f"{name} {exc}")
+        for name in self.spec.unstored:
+            if name in row.values:
+                row.extra[name] = row.values.pop(name)
         for key, column in self.custom.items():
             if cells.get(column) is not None:
                 row.custom[key] = cells[column]
@@ -122,6 +134,8 @@ class RowConverter:
         """The function that turns a raw cell into this field's value: value map, then type."""
         if spec.type == "source":
             return lambda raw: raw  # resolved in _rules, which also keeps the CRM's own spelling
+        if self.spec.name == "opportunities" and spec.name == "stage":
+            return self._stage
         fmt, now, future = self.section.formats.get(spec.name), self.now, spec.future
         scale, places = self.section.scale.get(spec.name, 1), 4 if spec.negative else 2
         converters: dict[str, Callable[[Any], Any]] = {
@@ -143,6 +157,23 @@ class RowConverter:
         if not table:
             return typed
         return lambda raw: typed(table.get(value_key(raw), raw) if raw is not None else raw)
+
+    def _stage(self, raw: Any) -> str | None:
+        """A deal stage: the value map's, else Referly's own; a stage neither knows is an open deal's."""
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            return None
+        table = self.section.values.get("stage", {})
+        key = value_key(raw)
+        if key in table:
+            mapped = v.choice(table[key], _STAGES, "stage") if table[key] else None
+            if mapped is None:
+                raise v.BadValue("is a stage the mapping leaves out: the deal is not imported")
+            return mapped
+        try:
+            return v.choice(raw, _STAGES, "stage")
+        except v.BadValue:
+            self.unknown_stages[" ".join(str(raw).split())] += 1
+            return OpportunityStage.PROSPECTING.value
 
     def _rules(self, row: MappedRow) -> tuple[str, str] | None:
         """Rules across fields. Returns (field, reason) for the first one broken."""

@@ -130,7 +130,8 @@ class RecordWriter:
         names = {f.name for f in self.model._meta.concrete_fields}
         return [n for n in ("external_id", "source_system") if n in names]
 
-    def write(self, rows: list[MappedRow], outcome: FileOutcome) -> None:
+    def write(self, rows: list[MappedRow], outcome: FileOutcome) -> list[tuple[MappedRow, int]]:
+        """Create or update the rows; returns each row written (or left unchanged) with its record's id."""
         index = self.existing()
         seen: dict[Key, MappedRow] = {}
         creates: list[MappedRow] = []
@@ -163,6 +164,7 @@ class RecordWriter:
         created = self._create(creates, outcome)
         written = [*zip(creates, created, strict=True), *((row, pk) for pk, row in updates.items())]
         self._link_self_references(written, outcome)
+        return written
 
     def _fields_of(self, row: MappedRow) -> dict[str, Any]:
         values = {k: v for k, v in row.values.items() if not k.startswith("__")}
