@@ -71,7 +71,7 @@ class Book:
         stage: str = "prospecting",
         closed: str | None = None,
         amount: int | None = 10_000,
-        currency: str = "USD",
+        currency: str = "EUR",
         referrer: Contact | None = None,
     ) -> Opportunity:
         return make_opportunity(

@@ -144,7 +144,7 @@ def test_referral_share_of_new_pipeline_weighs_amounts(book: Book) -> None:
     for _ in range(6):
         book.deal("inbound", "2025-12-01", amount=20_000)
     book.deal("inbound", "2026-03-02", amount=None)  # no amount: not in the share
-    book.deal("inbound", "2026-03-02", amount=999_999, currency="EUR")  # another currency: left out of amounts
+    book.deal("inbound", "2026-03-02", amount=999_999, currency="GBP")  # no GBP rate: left out of amounts
     share = cell(run("referral_share"), "Trailing window", "share")
     assert (share["value"], share["n"]) == (pytest.approx(0.4), 10)
     assert share["interval"]["method"] == "bootstrap percentile"

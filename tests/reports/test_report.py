@@ -75,9 +75,15 @@ def test_json_gives_every_figure_its_evidence_label(demo: Cli, tmp_path: Path) -
     assert any("measured" in a["text"] for a in scenarios["assumptions"])
 
 
-def test_markdown_labels_every_figure_and_keeps_the_scenarios_apart(demo: Cli, tmp_path: Path) -> None:
+def test_markdown_opens_with_the_summary_and_marks_only_what_is_not_measured(demo: Cli, tmp_path: Path) -> None:
     text, result = _report(demo, tmp_path, "md")
     assert "Computed live" in result.output and "No monthly review has been frozen yet" in result.output
+    headings = re.findall(r"^## (.+)$", text, flags=re.M)
+    assert headings[0] == "Executive summary" and headings[1] == "About these figures"
+    summary = text.split("## Executive summary")[1].split("\n## ")[0]
+    assert "| Pipeline sourced by referrals |" in summary and "| Referrals won |" in summary
+    assert "### Referrals to celebrate" in summary and "### Actions that matter" in summary
+    assert "No scoring run yet" in summary  # the demo is not scored here
     measured_part, scenario_part = text.split("\n## Scenarios\n")
     for title in (
         "Volume and quality",
@@ -90,39 +96,62 @@ def test_markdown_labels_every_figure_and_keeps_the_scenarios_apart(demo: Cli, t
         "Goal trajectory",
     ):
         assert f"## {title}" in measured_part or f"### {title}" in measured_part, title
-    label = re.compile(r"\((measured|scenario)\b|^insufficient data \(measured")
+    assert "How to read the figures: a plain figure is measured" in measured_part
+    assert "(measured" not in measured_part, "measured is the plain style"
+    marked = 0
     rows = 0
-    for block in re.findall(r"(?:^\|.*\|\n)+", text, flags=re.M):
+    for block in re.findall(r"(?:^\|.*\|\n)+", measured_part.split("## About these figures")[1], flags=re.M):
         lines = block.splitlines()
         header = [c.strip() for c in lines[0].strip("|").split("|")]
         for line in lines[2:]:
             cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
-            figures = cells[1 : len(cells) - (1 if header[-1] == "Note" else 0)]
-            for figure in figures:
-                assert label.search(figure), (line, figure)
+            for figure in cells[1 : len(cells) - (1 if header[-1] == "Note" else 0)]:
+                if figure.startswith("insufficient data"):
+                    assert re.fullmatch(r"insufficient data \(n = \d+, needs \d+\)", figure), figure
+                    marked += 1
             rows += 1
-    assert rows > 60
+    assert rows > 60 and marked > 0
     assert "(scenario)" not in measured_part.split("## Goal trajectory")[0]
     assert "Everything in this section is a scenario" in scenario_part
     assert "Assumptions" in scenario_part and "planning default" in scenario_part
     assert re.search(r"Referral asks needed a month \| [\d.,]+ \(scenario\)", scenario_part)
+    assert not re.search(r"\d{4,}\.\d", text.split("## Scenarios")[0].replace("2026", "")), "a raw number"
 
 
-def test_html_is_one_self_contained_page_with_a_label_on_every_figure(demo: Cli, tmp_path: Path) -> None:
+def test_markdown_in_french_groups_thousands_with_a_space(demo: Cli, tmp_path: Path) -> None:
+    text, _ = _report(demo, tmp_path, "md", "--lang", "fr")
+    summary = text.split("## Executive summary")[1].split("\n## ")[0]
+    assert re.search(r"\d{1,3}(?:\u00a0\d{3})+\u00a0EUR", text), "French amounts: 1 234 567 EUR"
+    assert not re.search(r"\d,\d{3}\b", summary)
+
+
+FIGURE = re.compile(r'<span class="fig (\w+)" data-label="\w+"><b>(.*?)</b>(?: <small>(.*?)</small>)?</span>')
+
+
+def test_html_opens_with_the_summary_and_marks_only_what_is_not_measured(demo: Cli, tmp_path: Path) -> None:
     html, _ = _report(demo, tmp_path, "html")
     pack = json.loads(_report(demo, tmp_path, "json")[0])
     for forbidden in ("http://", "https://", "//", "src=", "href=", "@import", "url("):
         assert forbidden not in html, forbidden
     assert html.count("<svg") == 5 and "<script" not in html
-    spans = re.findall(r'<span class="fig (\w+)" data-label="\w+"><b>(.*?)</b> <small>(.*?)</small></span>', html)
+    sections = re.findall(r'<section[^>]* id="(\w+)"', html)
+    assert sections[:2] == ["summary", "about"], sections
+    assert 'id="summary-figures"' in html and "Referrals to celebrate" in html and "Actions that matter" in html
+    spans = FIGURE.findall(html)
     assert len(spans) == len(_metric_figures(pack)) + len(pack["scenarios"]["figures"])
     for kind, value, label in spans:
         assert kind in ("measured", "insufficient", "scenario")
-        assert label.startswith(kind if kind != "insufficient" else "measured"), (value, label)
+        assert "measured" not in label
         assert (value == "insufficient data") == (kind == "insufficient")
+        if kind == "scenario":
+            assert label == "scenario"
+        if kind == "insufficient":
+            assert label.startswith("n = ")
     assert 'class="scenarios"' in html and "Everything in this section is a scenario" in html
     assert html.index('id="scenarios"') > html.index('id="goal"')
     assert "insufficient data (n = 3)" in html  # the cycle-time chart says so instead of drawing a zero
+    funnel = html.split('<section id="funnel">')[1].split("</section>")[0]
+    assert '<div class="beside">' in funnel and funnel.index("<table>") < funnel.index("<svg")  # chart beside it
 
 
 def _has_chromium() -> bool:

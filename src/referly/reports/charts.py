@@ -117,7 +117,7 @@ def _svg(height: float, title: str, body: Sequence[str]) -> str:
     )
 
 
-def funnel_svg(data: Mapping[str, Any]) -> str:
+def funnel_svg(data: Mapping[str, Any], lang: str = "en") -> str:
     """Referrals entering each stage, as centred bars narrowing down, with the step conversion between them."""
     steps = data["funnel"]
     top = max((s["entered"] for s in steps), default=0) or 1
@@ -131,7 +131,16 @@ def funnel_svg(data: Mapping[str, Any]) -> str:
         body.append(_rect(x, y, max(width, 2), row, ACCENT if s["stage"] != "won" else "#059669", ' rx="3"'))
         body.append(_text(left - 10, y + 20, s["stage"].capitalize(), anchor="end", bold=True))
         label_fill = "#ffffff" if width > 60 else INK
-        body.append(_text(left + span / 2, y + 20, f"{s['entered']:,}", anchor="middle", fill=label_fill, bold=True))
+        body.append(
+            _text(
+                left + span / 2,
+                y + 20,
+                number(s["entered"], "count", lang=lang),
+                anchor="middle",
+                fill=label_fill,
+                bold=True,
+            )
+        )
         y += row
         if s["next_n"] is not None:
             rate = s["next_rate"]
@@ -199,7 +208,7 @@ def trend_svg(data: Mapping[str, Any]) -> str:
         x, y = points[-1]
         body.append(_text(x - 8, y - 10, "on the path (scenario)", size=10, anchor="end", fill=INK))
     legend = (
-        "Bars: referral share of new pipeline over the 12 months to each month (measured); "
+        "Bars: the measured referral share of new pipeline over the 12 months to each month; "
         "n=… marks too few deals (insufficient data).",
         "Dashed line: the goal. Circles: the straight path to the goal (scenario).",
     )
@@ -231,7 +240,7 @@ def cycle_time_svg(data: Mapping[str, Any]) -> str:
             f'<line x1="{low:.1f}" x2="{high:.1f}" y1="{y + 12}" y2="{y + 12}" stroke="{INK}" stroke-width="1.5"/>'
         )
         ends = f"{_bound(r['low'])} to {_bound(r['high'])}"
-        words = f"median {r['median']:.0f} days, 95% CI {ends}, n = {r['n']} (measured)"
+        words = f"median {r['median']:.0f} days, 95% CI {ends}, n = {r['n']}"
         body.append(_text(left, y + 34, words, size=10, fill=MUTED))
     return _svg(20 + row * len(rows), "Median days to a won deal, referral against other sources", body)
 
@@ -240,7 +249,7 @@ def _bound(days: float | None) -> str:
     return "not reached" if days is None else f"{days:.0f}"
 
 
-def leaderboard_svg(board: Mapping[str, Any]) -> str:
+def leaderboard_svg(board: Mapping[str, Any], lang: str = "en") -> str:
     """One row per referring client or teammate: started (or asked), introduced and won, as three thin bars."""
     rows = board["rows"]
     if not rows:
@@ -266,5 +275,7 @@ def leaderboard_svg(board: Mapping[str, Any]) -> str:
         for j, (_, key, colour) in enumerate(shades):
             width = span * float(r[key]) / top
             body.append(_rect(left, y + 2 + j * 9, max(width, 1), 8, colour))
-            body.append(_text(left + width + 4, y + 9 + j * 9, number(float(r[key]), "count"), size=9, fill=MUTED))
+            body.append(
+                _text(left + width + 4, y + 9 + j * 9, number(float(r[key]), "count", lang=lang), size=9, fill=MUTED)
+            )
     return _svg(34 + row * len(rows), f"Leaderboard: {board['title']}", body)

@@ -65,18 +65,26 @@ def review(month: str | None, decisions: tuple[str, ...], replace: bool) -> None
     type=click.Path(dir_okay=False, path_type=Path),
     help="File to write. Default: the screen for md and json, review-YYYY-MM.html or .pdf here for the others.",
 )
+@click.option(
+    "--lang",
+    type=click.Choice(["en", "fr"]),
+    default="en",
+    show_default=True,
+    help="How numbers are written: en 1,234,567 or fr 1 234 567.",
+)
 @database_option
-def report(month: str | None, fmt: str, out: Path | None) -> None:
+def report(month: str | None, fmt: str, out: Path | None, lang: str) -> None:
     """Write a month's review pack: from its frozen review if there is one, else computed now (and said so)."""
     _open()
     from django.utils import timezone
 
+    from referly.reports.briefing import fx_sentences
     from referly.reports.pack import as_json, as_markdown
     from referly.reports.review import month_scope, pack_context
 
     now = timezone.now()
     scope = month_scope(month, now)
-    context = pack_context(scope, now)
+    context = pack_context(scope, now, lang)
     if out is None and fmt in ("html", "pdf"):
         out = Path(f"review-{scope.label()}.{fmt}")
     if fmt == "md":
@@ -96,6 +104,8 @@ def report(month: str | None, fmt: str, out: Path | None) -> None:
         say.print(f"Wrote {out} ({fmt}).", highlight=False)
     say.print(context.origin(), highlight=False)
     say.print(f"[yellow]{context.staleness}[/]" if context.review_due else context.staleness, highlight=False)
+    for line in fx_sentences(context.content):
+        say.print(line, highlight=False, markup=False)
 
 
 @click.command()

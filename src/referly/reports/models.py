@@ -19,3 +19,22 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"Review {self.month:%Y-%m}"
+
+
+class ExchangeRate(models.Model):
+    """Units of ``currency`` for 1 euro on ``day`` (the ECB's reference-rate convention)."""
+
+    day = models.DateField()
+    currency = models.CharField(max_length=3)
+    rate = models.DecimalField(max_digits=20, decimal_places=8)
+    imported_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["currency", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "currency"], name="exchange_rate_one_per_day"),
+            models.CheckConstraint(condition=Q(rate__gt=0), name="exchange_rate_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.rate} per EUR on {self.day}"

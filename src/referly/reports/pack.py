@@ -1,7 +1,8 @@
 """The report pack as Markdown or JSON, from a month's pack content (frozen or computed now).
 
-Every figure is written with its evidence label; the "Scenarios" section comes last, apart from the measured
-figures, with its assumptions listed.
+It opens with the executive summary (``referly.reports.summary``), then the details. A measured figure is written
+plain, with its n and interval where they say something; "insufficient data" and scenarios are marked, and the
+"Scenarios" section comes last, apart from the measured figures, with its assumptions listed.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from referly.reports.briefing import LEGEND, fx_sentences, headline, summary_view
 from referly.reports.review import Context
 from referly.reports.wording import SECTIONS, caption, moment, number, read
 
@@ -77,7 +79,7 @@ def _table(metric: Mapping[str, Any], context: Context) -> Iterator[str]:
     yield "| " + " | ".join(head) + " |"
     yield "|" + "---|" * len(head)
     for row in rows:
-        cells = [str(read(row["cells"][c["key"]], context.currency, c["unit"])) for c in columns]
+        cells = [str(read(row["cells"][c["key"]], context.currency, c["unit"], context.lang)) for c in columns]
         line = ([row["key"]] if keyed else []) + cells
         if len(head) > len(line):
             line.append(row["note"])
@@ -96,7 +98,7 @@ def _stories(context: Context) -> Iterator[str]:
         yield ""
         return
     yield (
-        f"Referrals won from {period['start']} to {period['end']}, newest first (measured: records as of "
+        f"Referrals won from {period['start']} to {period['end']}, newest first (records as of "
         f"{moment(context.content['as_of'], context.zone)})."
     )
     yield ""
@@ -104,9 +106,11 @@ def _stories(context: Context) -> Iterator[str]:
         deal = story["deal"]
         if deal:
             amount = (
-                "amount not recorded" if deal["amount"] is None else number(deal["amount"], "amount", deal["currency"])
+                "amount not recorded"
+                if deal["amount"] is None
+                else number(deal["amount"], "amount", deal["currency"], context.lang)
             )
-            what = f"{deal['name']}, {amount} (measured)"
+            what = f"{deal['name']}, {amount}"
         else:
             what = "no linked opportunity"
         when = " (this month)" if story["in_month"] else ""
@@ -114,7 +118,7 @@ def _stories(context: Context) -> Iterator[str]:
             f"- **Referral {story['referral']}**, won {story['won_on']}{when}: {story['path']}. "
             f"Referrer (sponsor) {story['referrer']} at {story['referrer_account']}; owner {story['owner']}; "
             f"{story['channel']}, script {story['script'] or 'not recorded'}; credit {story['attribution']}. "
-            f"Deal: {what}; {story['days_from_ask']} days from the ask (measured)."
+            f"Deal: {what}; {story['days_from_ask']} days from the ask."
         )
     yield ""
 
@@ -128,11 +132,11 @@ def _stale(context: Context) -> Iterator[str]:
         yield ""
         return
     when = moment(context.content["as_of"], context.zone)
-    yield f"Referrals under way with no move for 21 days or more (measured as of {when}):"
+    yield f"Referrals under way with no move for 21 days or more (as of {when}):"
     yield ""
     for i in items:
         yield (
-            f"- Referral {i['referral']}: {i['stage']} since {i['since']} ({i['days']} days, measured), "
+            f"- Referral {i['referral']}: {i['stage']} since {i['since']} ({i['days']} days), "
             f"{i['referrer']} ({i['referrer_account']}) → {i['target_account']}; owner {i['owner']}"
         )
     yield ""
@@ -140,18 +144,18 @@ def _stale(context: Context) -> Iterator[str]:
 
 def _trajectory(context: Context) -> Iterator[str]:
     t = context.content["trajectory"]
-    cur = context.currency
+    cur, lang = context.currency, context.lang
     yield (
         f"Goal: {t['goal_share']:.0%} of new pipeline sourced by referrals by {t['deadline']}, "
         f"{t['goal_months']} months from {t['start']} (REFERLY_REFERRAL_GOAL_SHARE, REFERLY_REFERRAL_GOAL_MONTHS)."
     )
     yield ""
-    yield f"- Baseline, the 12 months to {t['start']}: {read(t['baseline'], cur)}"
-    yield f"- Now, the 12 months to {context.content['month']}: {read(t['current'], cur)}"
+    yield f"- Baseline, the 12 months to {t['start']}: {read(t['baseline'], cur, lang=lang)}"
+    yield f"- Now, the 12 months to {context.content['month']}: {read(t['current'], cur, lang=lang)}"
     if t["path"]:
         path = t["path"]
         assumptions = "; ".join(path["assumptions"])
-        yield f"- On a straight path to the goal, this month: {read(path, cur)}; assumptions: {assumptions}"
+        yield f"- On a straight path to the goal, this month: {read(path, cur, lang=lang)}; assumptions: {assumptions}"
     else:
         yield "- No path to the goal is drawn: the baseline has insufficient data."
     yield ""
@@ -167,7 +171,7 @@ def _scenarios(context: Context) -> Iterator[str]:
         yield "| Scenario | Value |"
         yield "|---|---|"
         for figure in s["figures"].values():
-            yield f"| {_cell(figure['title'])} | {_cell(str(read(figure, context.currency)))} |"
+            yield f"| {_cell(figure['title'])} | {_cell(str(read(figure, context.currency, lang=context.lang)))} |"
         yield ""
     for missing in s["missing"]:
         yield f"- Cannot be computed: {missing}."
@@ -181,23 +185,68 @@ def _scenarios(context: Context) -> Iterator[str]:
     yield ""
 
 
+def _summary(context: Context) -> Iterator[str]:
+    yield "## Executive summary"
+    yield ""
+    view = summary_view(context.content, context.lang)
+    if view is None:
+        yield "This review was frozen before the pack had an executive summary: the details follow."
+        yield ""
+        for line in fx_sentences(context.content):
+            yield line
+            yield ""
+        return
+    yield headline(view)
+    yield ""
+    yield f"| What referrals produced | {view['month']} | {view['last_month']} | Quarter {view['quarter']} | Change |"
+    yield "|---|---|---|---|---|"
+    for row in view["rows"]:
+        yield f"| {row['label']} | {row['month']} | {row['last_month']} | {row['quarter']} | {row['change']} |"
+    yield ""
+    for line in fx_sentences(context.content):
+        yield line
+        yield ""
+    when = "won this month" if view["celebrate_in_month"] else "none won this month; the latest won in the window"
+    yield f"### Referrals to celebrate ({when})"
+    yield ""
+    if not view["celebrate"]:
+        yield "No referral was won in the window."
+    for i, c in enumerate(view["celebrate"], start=1):
+        deal = f"{c['deal']}, {c['amount_text'] or 'amount not recorded'}" if c["deal"] else "no linked opportunity"
+        yield (
+            f"{i}. **{c['referrer']}** ({c['referrer_account']}) introduced {c['target']}, won {c['won_on']}: "
+            f"{deal}; owner {c['owner']} (referral {c['referral']})."
+        )
+    yield ""
+    yield "### Actions that matter"
+    yield ""
+    if not view["actions"]:
+        yield "No scoring run yet: `referly score` ranks the next best actions."
+    else:
+        yield f"The top next best actions of the latest scoring run (as of {view['actions_as_of']}):"
+        yield ""
+    for i, a in enumerate(view["actions"], start=1):
+        yield (
+            f"{i}. {a['owner']}: ask **{a['sponsor']}** ({a['sponsor_account']}) to introduce {a['target_contact']} "
+            f"at {a['target_account']}, by {a['channel']}. {a['explanation']} (action {a['id']})"
+        )
+    yield ""
+
+
 def as_markdown(context: Context) -> str:
     c = context.content
     window = c["window"]["period"]
-    lines = [
-        f"# Referral review {c['month']}",
-        "",
-        context.origin(),
-        "",
-        f"**{context.staleness}**",
+    lines = [f"# Referral review {c['month']}", "", context.origin(), "", f"**{context.staleness}**", ""]
+    lines += _summary(context)
+    lines += [
+        "## About these figures",
         "",
         (
             f"Records as of {moment(c['as_of'], context.zone)}. Monthly counts cover {c['month']}; rates, medians and "
-            f"shares cover the trailing window {window['start']} to {window['end']}. Every figure carries its "
-            "evidence label: *measured* (with n, its interval where one exists, and the period and as-of moment "
-            "above each table), *insufficient data* (too few observations to show a number) or *scenario* (with "
-            "its assumptions)."
+            f"shares cover the trailing window {window['start']} to {window['end']}."
         ),
+        "",
+        LEGEND,
         "",
     ]
     for note in c["notes"]:

@@ -17,6 +17,7 @@ from typing import Any
 from referly import config
 from referly.errors import Unavailable
 from referly.reports import charts
+from referly.reports.briefing import LEGEND, fx_sentences, fx_view, headline, summary_view
 from referly.reports.pack import KEY_HEADERS, SCENARIO_NOTICE
 from referly.reports.review import Context
 from referly.reports.wording import SECTIONS, caption, moment, number, read
@@ -25,8 +26,8 @@ CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrom
 PDF_TIMEOUT_SECONDS = 180
 
 
-def _figure(cell: Mapping[str, Any], currency: str, unit: str | None = None) -> dict[str, str]:
-    reading = read(cell, currency, unit)
+def _figure(cell: Mapping[str, Any], currency: str, unit: str | None = None, lang: str = "en") -> dict[str, str]:
+    reading = read(cell, currency, unit, lang)
     return {"value": reading.value, "label": reading.label, "kind": reading.kind}
 
 
@@ -46,7 +47,7 @@ def _table(metric: Mapping[str, Any], context: Context) -> dict[str, Any]:
             {
                 "key": row["key"],
                 "note": row["note"],
-                "cells": [_figure(row["cells"][c["key"]], context.currency, c["unit"]) for c in columns],
+                "cells": [_figure(row["cells"][c["key"]], context.currency, c["unit"], context.lang) for c in columns],
             }
             for row in rows
         ],
@@ -60,7 +61,7 @@ def _stories(context: Context) -> list[dict[str, Any]]:
         deal = story["deal"]
         amount = None
         if deal and deal["amount"] is not None:
-            amount = number(deal["amount"], "amount", deal["currency"])
+            amount = number(deal["amount"], "amount", deal["currency"], context.lang)
         found.append({**story, "deal_amount": amount})
     return found
 
@@ -68,9 +69,34 @@ def _stories(context: Context) -> list[dict[str, Any]]:
 def view(context: Context) -> dict[str, Any]:
     """Everything the page template shows, already worded: the template only lays it out."""
     content = context.content
+    lang = context.lang
     data = content.get("charts") or charts.chart_data(content)
     trajectory = content["trajectory"]
     period = data["period"]
+    drawn = {
+        "funnel": charts.funnel_svg(data, lang),
+        "trend": charts.trend_svg(data),
+        "cycle_time": charts.cycle_time_svg(data),
+        "clients": charts.leaderboard_svg(data["leaderboards"]["clients"], lang),
+        "owners": charts.leaderboard_svg(data["leaderboards"]["owners"], lang),
+    }
+    as_of = moment(data["as_of"], context.zone)
+    measured = f"Measured {period['start']} to {period['end']}, as of {as_of}."
+    beside = {
+        "funnel": [(drawn["funnel"], f"Referrals that entered each stage, and the share that moved on. {measured}")],
+        "deals": [(drawn["cycle_time"], f"Kaplan–Meier median days to won, with its 95% interval. {measured}")],
+        "referrers": [
+            (drawn["clients"], f"Referring clients. {measured}"),
+            (drawn["owners"], f"Teammates who own referrals. {measured}"),
+        ],
+        "goal": [
+            (
+                drawn["trend"],
+                "Each bar: the referral share of new pipeline over the 12 months to that month (a bar needs n ≥ 10 "
+                f"deals). The goal and the path to it (scenario). Records as of {as_of}.",
+            )
+        ],
+    }
     sections = []
     for key, title in SECTIONS:
         sections.append(
@@ -78,11 +104,21 @@ def view(context: Context) -> dict[str, Any]:
                 "key": key,
                 "title": title,
                 "tables": [_table(m, context) for m in context.metrics_in(key)],
+                "charts": [{"svg": svg, "caption": words} for svg, words in beside.get(key, [])],
             }
         )
     scenarios = content["scenarios"]
+    summary = summary_view(content, lang)
+    created = content["metrics"]["referral_share"]["rows"][-1]["cells"]["all"]["n"]
     return {
+        "empty": created == 0 and not any(step["entered"] for step in data["funnel"]),
         "month": content["month"],
+        "lang": lang,
+        "summary": summary,
+        "headline": headline(summary) if summary else "",
+        "fx": fx_view(content, lang),
+        "fx_sentences": fx_sentences(content),
+        "legend": LEGEND.replace("*", ""),
         "origin": context.origin(),
         "staleness": context.staleness,
         "staleness_due": context.review_due,
@@ -94,22 +130,18 @@ def view(context: Context) -> dict[str, Any]:
         "stale": content["stale"],
         "trajectory": {
             **trajectory,
-            "baseline_figure": _figure(trajectory["baseline"], context.currency),
-            "current_figure": _figure(trajectory["current"], context.currency),
-            "path_figure": _figure(trajectory["path"], context.currency) if trajectory["path"] else None,
+            "baseline_figure": _figure(trajectory["baseline"], context.currency, lang=lang),
+            "current_figure": _figure(trajectory["current"], context.currency, lang=lang),
+            "path_figure": _figure(trajectory["path"], context.currency, lang=lang) if trajectory["path"] else None,
             "goal_text": f"{trajectory['goal_share']:.0%}",
         },
-        "charts": {
-            "funnel": charts.funnel_svg(data),
-            "trend": charts.trend_svg(data),
-            "cycle_time": charts.cycle_time_svg(data),
-            "clients": charts.leaderboard_svg(data["leaderboards"]["clients"]),
-            "owners": charts.leaderboard_svg(data["leaderboards"]["owners"]),
-        },
-        "chart_caption": f"Measured {period['start']} to {period['end']}, as of {moment(data['as_of'], context.zone)}.",
+        "charts": drawn,
+        "chart_caption": measured,
         "scenarios": {
             "notice": SCENARIO_NOTICE,
-            "figures": [{"title": f["title"], **_figure(f, context.currency)} for f in scenarios["figures"].values()],
+            "figures": [
+                {"title": f["title"], **_figure(f, context.currency, lang=lang)} for f in scenarios["figures"].values()
+            ],
             "assumptions": [a["text"] for a in scenarios["assumptions"]] + [scenarios["caveat"]],
             "missing": scenarios["missing"],
         },

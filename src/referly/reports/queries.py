@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from referly.referrals.models import ReferralStage
+from referly.reports.exchange_rates import base_currency, rate_book
 from referly.reports.scope import Scope
 
 S = ReferralStage
@@ -74,9 +75,10 @@ class DealRecord:
     account: str
     source: str
     amount: float | None
-    """The amount in the report's currency; None when not recorded or recorded in another currency."""
+    """The amount in the report's base currency; None when not recorded or when no exchange rate converts it."""
     recorded_amount: float | None
     currency: str
+    """The currency the amount was recorded in."""
     outcome: str | None
     """``won`` or ``lost`` if it closed before the as-of moment; None while it was open."""
     created_on: date
@@ -89,6 +91,24 @@ class DealRecord:
     @property
     def is_open(self) -> bool:
         return self.outcome is None
+
+
+@dataclass(frozen=True)
+class Conversion:
+    """How deal amounts came to the base currency: converted, and left out for want of a rate, by currency."""
+
+    base: str
+    converted: dict[str, int]
+    missing: dict[str, int]
+    lookback_days: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "base": self.base,
+            "converted": dict(self.converted),
+            "missing": dict(self.missing),
+            "lookback_days": self.lookback_days,
+        }
 
 
 @dataclass(frozen=True)
@@ -116,9 +136,8 @@ class Records:
     asks: tuple[AskRecord, ...]
     nps: tuple[NpsAnswer, ...]
     currency: str
-    """The report's currency: the one most deals with an amount are recorded in."""
-    other_currencies: dict[str, int]
-    """Deals with an amount in another currency, by currency: left out of every amount (no exchange rates)."""
+    """The report's base currency (REFERLY_BASE_CURRENCY): every amount is in it."""
+    conversion: Conversion
     deals_without_date: int
 
     @property
@@ -128,8 +147,8 @@ class Records:
 
 def load_records(scope: Scope) -> Records:
     """Read referrals, deals, asks and NPS answers recorded before ``scope.as_of``."""
-    deals, currency, others, undated = _deals(scope)
-    return Records(scope, _referrals(scope), deals, _asks(scope), _nps(scope), currency, others, undated)
+    deals, conversion, undated = _deals(scope)
+    return Records(scope, _referrals(scope), deals, _asks(scope), _nps(scope), conversion.base, conversion, undated)
 
 
 def _referrals(scope: Scope) -> tuple[ReferralRecord, ...]:
@@ -194,14 +213,19 @@ def _referrals(scope: Scope) -> tuple[ReferralRecord, ...]:
     return tuple(found)
 
 
-def _deals(scope: Scope) -> tuple[tuple[DealRecord, ...], str, dict[str, int], int]:
+def _deals(scope: Scope) -> tuple[tuple[DealRecord, ...], Conversion, int]:
+    """Deals created before the end of the month, amounts converted to the base currency at the rate of their
+    close date (their creation date while open)."""
     from referly.crm.models import Opportunity
 
     end = scope.end_day
-    currencies = Counter(
+    base = base_currency()
+    recorded = set(
         Opportunity.objects.filter(created_on__lt=end, amount__isnull=False).values_list("currency", flat=True)
     )
-    main = currencies.most_common(1)[0][0] if currencies else "USD"
+    book = rate_book(recorded | {base}, end)
+    converted: Counter[str] = Counter()
+    missing: Counter[str] = Counter()
     found: list[DealRecord] = []
     rows = (
         Opportunity.objects.filter(created_on__lt=end)
@@ -229,13 +253,19 @@ def _deals(scope: Scope) -> tuple[tuple[DealRecord, ...], str, dict[str, int], i
         c_id, c_first, c_last, c_email, a_id, a_name = row[9:]
         assert created_on is not None  # the filter on created_on leaves NULL out
         closed = stage in ("won", "lost") and (closed_on is None or closed_on < end)
+        value = None
+        if amount is not None:
+            on = closed_on if closed and closed_on is not None else created_on
+            value = book.convert(float(amount), currency, on, base)
+            if currency != base:
+                (converted if value is not None else missing)[currency] += 1
         found.append(
             DealRecord(
                 id=pk,
                 name=name,
                 account=account or "(no account)",
                 source=source,
-                amount=None if amount is None or currency != main else float(amount),
+                amount=value,
                 recorded_amount=None if amount is None else float(amount),
                 currency=currency,
                 outcome=stage if closed else None,
@@ -248,8 +278,8 @@ def _deals(scope: Scope) -> tuple[tuple[DealRecord, ...], str, dict[str, int], i
             )
         )
     undated = Opportunity.objects.filter(created_on__isnull=True).count()
-    others = {c: n for c, n in sorted(currencies.items()) if c != main}
-    return tuple(found), main, others, undated
+    conversion = Conversion(base, dict(sorted(converted.items())), dict(sorted(missing.items())), book.lookback)
+    return tuple(found), conversion, undated
 
 
 def _asks(scope: Scope) -> tuple[AskRecord, ...]:
@@ -276,3 +306,31 @@ def _nps(scope: Scope) -> tuple[NpsAnswer, ...]:
         .values_list("contact_id", "account_id", "occurred_on", "nps_score")
     )
     return tuple(NpsAnswer(c, a, on, score) for c, a, on, score in rows if c is not None and score is not None)
+
+
+def next_actions(limit: int) -> list[dict[str, object]]:
+    """The top next best actions of the latest scoring run (none before any run), as plain data."""
+    from referly.scoring.queries import latest_run, run_actions
+
+    run = latest_run()
+    if run is None:
+        return []
+    found: list[dict[str, object]] = []
+    for action in run_actions(run)[:limit]:
+        sponsor, target = action.sponsor, action.target_contact
+        found.append(
+            {
+                "id": action.pk,
+                "rank": action.rank,
+                "sponsor": person_name(sponsor.first_name, sponsor.last_name, sponsor.email, sponsor.pk),
+                "sponsor_account": action.sponsor_account.name,
+                "target_account": action.target_account.name,
+                "target_contact": person_name(target.first_name, target.last_name, target.email, target.pk),
+                "owner": action.owner.name,
+                "channel": action.channel,
+                "score": action.score,
+                "explanation": action.explanation,
+                "run_as_of": run.as_of.isoformat(),
+            }
+        )
+    return found

@@ -18,10 +18,11 @@ from referly.reports.deals import pipeline_share
 from referly.reports.evidence import MINIMUM_SAMPLE, Scenario
 from referly.reports.funnel import stale_items
 from referly.reports.metrics import compute_all
-from referly.reports.queries import Records, load_records
+from referly.reports.queries import Records, load_records, next_actions
 from referly.reports.referrers import success_stories
 from referly.reports.scenarios import measured_inputs, plan
 from referly.reports.scope import Goal, Scope, add_months, configured_goal, months_between, parse_month
+from referly.reports.summary import ACTIONS, executive_summary
 from referly.reports.tables import estimate
 
 FORMAT = "referly-review/1"
@@ -77,12 +78,6 @@ def build_pack(scope: Scope, goal: Goal, goal_start: date | None) -> dict[str, A
     records = load_records(scope)
     inputs = measured_inputs(records, goal.share, MINIMUM_SAMPLE)
     notes = []
-    if records.other_currencies:
-        listed = ", ".join(f"{n} in {c}" for c, n in records.other_currencies.items())
-        notes.append(
-            f"Amounts are in {records.currency}. Opportunities recorded in other currencies ({listed}) count in "
-            "counts and rates but are left out of every amount: no exchange rates are configured."
-        )
     if records.deals_without_date:
         notes.append(f"{records.deals_without_date} opportunities without a creation date are left out.")
     pack: dict[str, Any] = {
@@ -92,6 +87,8 @@ def build_pack(scope: Scope, goal: Goal, goal_start: date | None) -> dict[str, A
         "time_zone": str(scope.zone),
         "window": {"months": scope.window_months, "period": scope.window_period.as_dict()},
         "currency": records.currency,
+        "fx": records.conversion.as_dict(),
+        "summary": executive_summary(records, next_actions(ACTIONS)),
         "metrics": compute_all(records),
         "stories": success_stories(records),
         "stale": stale_items(records),
@@ -163,16 +160,21 @@ class Staleness:
     due: bool
 
 
-def staleness(latest: tuple[date, datetime] | None, now: datetime) -> Staleness:
-    """Whether the monthly review is due, from the latest review's month and when it was frozen."""
+def staleness(latest: tuple[date, datetime] | None, now: datetime, on_web: bool = False) -> Staleness:
+    """Whether the monthly review is due, from the latest review's month and when it was frozen.
+
+    The sentence names the way to freeze one where it is read: the Monthly reviews page on the web,
+    ``referly review`` in a terminal.
+    """
+    fix = "freeze one on the Monthly reviews page" if on_web else "run referly review --month YYYY-MM"
     if latest is None:
-        return Staleness("No monthly review has been frozen yet: run referly review --month YYYY-MM.", True)
+        return Staleness(f"No monthly review has been frozen yet: {fix}.", True)
     month, created = latest
     days = (now - created).days
     if now - created > STALE_AFTER:
         return Staleness(
             f"The last review ({month:%Y-%m}, frozen {created:%Y-%m-%d}) is {days} days old: "
-            "the monthly review is due.",
+            f"the monthly review is due ({fix}).",
             True,
         )
     return Staleness(f"Last review: {month:%Y-%m}, frozen {created:%Y-%m-%d} ({days} days ago).", False)
@@ -205,6 +207,10 @@ class Context:
     staleness: str
     generated_at: datetime
     review_due: bool = False
+    lang: str = "en"
+    """The language numbers are written in: en (1,234,567) or fr (1 234 567)."""
+    on_web: bool = False
+    """Read on a web page: what to do next is said as a page to use, not a command to run."""
 
     @property
     def content(self) -> Mapping[str, Any]:
@@ -222,10 +228,8 @@ class Context:
         month = self.content["month"]
         if self.pack.frozen_at is not None:
             return f"From the review of {month} frozen on {self.pack.frozen_at:%Y-%m-%d %H:%M} UTC."
-        return (
-            f"Computed live on {self.generated_at:%Y-%m-%d %H:%M} UTC: no review of {month} is frozen "
-            f"(referly review --month {month} freezes one)."
-        )
+        how = "the Monthly reviews page freezes one" if self.on_web else f"referly review --month {month} freezes one"
+        return f"Computed live on {self.generated_at:%Y-%m-%d %H:%M} UTC: no review of {month} is frozen ({how})."
 
     def metrics_in(self, section: str) -> list[Mapping[str, Any]]:
         return [m for m in self.content["metrics"].values() if m["section"] == section]
@@ -254,8 +258,8 @@ def month_scope(month: str | None, now: datetime) -> Scope:
     return Scope(parse_month(month) if month else last_month_over(now), timezone.get_current_timezone())
 
 
-def pack_context(scope: Scope, now: datetime) -> Context:
+def pack_context(scope: Scope, now: datetime, lang: str = "en", on_web: bool = False) -> Context:
     """The month's pack as the report renderers take it: frozen if reviewed, else computed now."""
     check_month_over(scope, now)
-    due = staleness(latest_review(), now)
-    return Context(load_pack(scope, configured_goal()), due.text, now, due.due)
+    due = staleness(latest_review(), now, on_web)
+    return Context(load_pack(scope, configured_goal()), due.text, now, due.due, lang[:2], on_web)

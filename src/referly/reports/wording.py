@@ -25,39 +25,71 @@ SECTIONS: tuple[tuple[str, str], ...] = (
 )
 
 
-def number(value: float | None, unit: str, currency: str = "USD") -> str:
-    """``value`` written in ``unit``: share → %, amount → currency, days, NPS points, count."""
+NBSP = "\u00a0"
+WORDS: dict[str, dict[str, str]] = {
+    "fr": {
+        "days": "jours",
+        INSUFFICIENT: "données insuffisantes",
+        "scenario": "scénario",
+        "example": "exemple",
+        "median not reached": "médiane non atteinte",
+        "needs": "en faut",
+        "won": "gagnés",
+        "to": "à",
+        NOT_REACHED: "non atteint",
+    }
+}
+
+
+def word(text: str, lang: str) -> str:
+    """A reading's word in ``lang`` (English when there is no translation)."""
+    return WORDS.get(lang[:2], {}).get(text, text)
+
+
+def grouped(value: float, decimals: int, lang: str = "en") -> str:
+    """``value`` with its thousands grouped as ``lang`` writes them: EN 1,234,567.5, FR 1 234 567,5 (the space is a
+    no-break space, so that a number never wraps)."""
+    text = f"{value:,.{decimals}f}"
+    if lang[:2] == "fr":
+        return text.replace(",", "\0").replace(".", ",").replace("\0", NBSP)
+    return text
+
+
+def number(value: float | None, unit: str, currency: str = "USD", lang: str = "en") -> str:
+    """``value`` written in ``unit`` and ``lang``: share → %, amount → currency, days, NPS points, count."""
     if value is None:
-        return NOT_REACHED
+        return word(NOT_REACHED, lang)
+    french = lang[:2] == "fr"
     if unit == "share":
-        return f"{value:.1%}"
+        return f"{grouped(value * 100, 1, lang)}{NBSP if french else ''}%"
     if unit == "amount":
-        return f"{currency} {value:,.0f}"
+        return f"{grouped(value, 0, lang)}{NBSP}{currency}" if french else f"{currency} {grouped(value, 0, lang)}"
     if unit == "days":
-        return f"{value:,.0f} days"
+        return f"{grouped(value, 0, lang)} {word('days', lang)}"
     if unit == "nps":
         return f"{value:+.0f}"
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    return grouped(value, 0 if float(value).is_integer() else 1, lang)
 
 
-def _bound(value: object, unit: str, currency: str) -> str:
+def _bound(value: object, unit: str, currency: str, lang: str) -> str:
     if value is None:
-        return NOT_REACHED
-    text = number(float(str(value)), unit, currency)
-    return text.removesuffix(" days")
+        return word(NOT_REACHED, lang)
+    text = number(float(str(value)), unit, currency, lang)
+    return text.removesuffix(f" {word('days', lang)}")
 
 
-def interval_text(interval: Mapping[str, Any] | None, unit: str, currency: str) -> str:
+def interval_text(interval: Mapping[str, Any] | None, unit: str, currency: str, lang: str = "en") -> str:
     if not interval:
         return ""
     level = round(float(interval.get("level", 0.95)) * 100)
-    low, high = _bound(interval.get("low"), unit, currency), _bound(interval.get("high"), unit, currency)
-    return f"{level}% CI {low} to {high}"
+    low, high = _bound(interval.get("low"), unit, currency, lang), _bound(interval.get("high"), unit, currency, lang)
+    return f"{level}% CI {low} {word('to', lang)} {high}"
 
 
 @dataclass(frozen=True)
 class Reading:
-    """A figure as it reads: the value, then its evidence label with what backs it."""
+    """A figure as it reads: the value, then what backs it. A measured figure is the plain case and carries no
+    label word (only its n and interval where they say something); the other kinds are marked."""
 
     value: str
     label: str
@@ -68,29 +100,28 @@ class Reading:
         return f"{self.value} ({self.label})" if self.label else self.value
 
 
-def read(figure: Mapping[str, Any], currency: str = "USD", unit: str | None = None) -> Reading:
-    """How a figure's JSON reads, e.g. ``30.0% (measured, n = 10, 95% CI 10.8% to 60.3%)``."""
+def read(figure: Mapping[str, Any], currency: str = "USD", unit: str | None = None, lang: str = "en") -> Reading:
+    """How a figure's JSON reads, e.g. ``30.0% (n = 10, 95% CI 10.8% to 60.3%)`` or ``EUR 120,000 (scenario)``."""
     unit = unit or str(figure.get("unit") or "count")
     label = str(figure["label"])
     if figure.get("status") == INSUFFICIENT:
-        return Reading(INSUFFICIENT, f"measured, n = {figure['n']}, needs {figure['minimum']}", "insufficient")
-    if label == "scenario":
-        return Reading(number(figure["value"], unit, currency), "scenario", "scenario")
-    if label == "example":
-        return Reading(number(figure["value"], unit, currency), "example", "example")
-    parts = ["measured"]
+        needs = f"n = {figure['n']}, {word('needs', lang)} {figure['minimum']}"
+        return Reading(word(INSUFFICIENT, lang), needs, "insufficient")
+    if label in ("scenario", "example"):
+        return Reading(number(figure["value"], unit, currency, lang), word(label, lang), label)
+    parts = []
     value = figure.get("value")
-    exact_count = unit == "count" and figure.get("interval") is None and value == figure.get("n")
-    if not exact_count:
+    exact = unit == "count" and figure.get("interval") is None and value == figure.get("n")
+    if not exact:
         parts.append(f"n = {figure['n']}")
     if figure.get("events") is not None:
-        parts.append(f"{figure['events']} won")
-    ci = interval_text(figure.get("interval"), unit, currency)
+        parts.append(f"{figure['events']} {word('won', lang)}")
+    ci = interval_text(figure.get("interval"), unit, currency, lang)
     if ci:
         parts.append(ci)
-    shown = number(None if value is None else float(value), unit, currency)
+    shown = number(None if value is None else float(value), unit, currency, lang)
     if figure.get("status") == NOT_REACHED:
-        shown = "median not reached"
+        shown = word("median not reached", lang)
     return Reading(shown, ", ".join(parts), "measured")
 
 

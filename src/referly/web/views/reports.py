@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from referly.reports.page import view
 from referly.reports.review import last_month_over, month_scope, pack_context
@@ -30,7 +30,7 @@ def months_over(now: datetime, count: int = MONTHS_OFFERED) -> list[str]:
 def report(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     scope = month_scope(request.GET.get("month") or None, now)
-    context = pack_context(scope, now)
+    context = pack_context(scope, now, translation.get_language() or "en", on_web=True)
     return render(
         request,
         "web/reports.html",

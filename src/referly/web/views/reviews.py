@@ -10,7 +10,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -43,7 +43,7 @@ def reviews_page(
         {
             "section": "reviews",
             "reviews": listed,
-            "staleness": reviewing.staleness(reviewing.latest_review(), now),
+            "staleness": reviewing.staleness(reviewing.latest_review(), now, on_web=True),
             "months": months_over(now),
             "error": error,
             "values": values or {"month": months_over(now, 1)[0]},
@@ -89,7 +89,7 @@ def frozen_review(month: str) -> Review:
 def review(request: HttpRequest, month: str) -> HttpResponse:
     found = frozen_review(month)
     now = timezone.now()
-    context = pack_context(month_scope(month, now), now)
+    context = pack_context(month_scope(month, now), now, translation.get_language() or "en", on_web=True)
     return render(
         request,
         "web/review.html",
