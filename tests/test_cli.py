@@ -97,3 +97,35 @@ def test_demo_data_only_goes_into_an_empty_database(run_referly: RunCli) -> None
 
 def test_an_unknown_option_is_a_usage_error_not_a_crash(run_referly: RunCli) -> None:
     assert_clean_failure(run_referly("demo", "--scale", "galactic"), 2, "Invalid value for '--scale'")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("actions",),
+        ("score",),
+        ("referral", "list"),
+        ("user", "list"),
+        ("serve", "--port", "1"),
+        ("import", "accounts", "accounts.csv", "--dry-run"),
+    ],
+)
+def test_a_command_that_reads_refuses_a_database_file_that_does_not_exist(
+    run_referly: RunCli, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    (tmp_path / "accounts.csv").write_text("name,domain\nAcme,acme.example\n")
+    typo = tmp_path / "typo.db"
+    result = run_referly(*command, "--db", str(typo))
+    assert_clean_failure(result, 6, f"No database at {typo}", f"referly init --db {typo}")
+    assert "run referly score first" not in result.stdout + result.stderr
+    assert not typo.exists() and not list(tmp_path.glob("typo.db*"))
+
+
+def test_the_default_database_is_not_created_by_a_command_that_reads(run_referly: RunCli, tmp_path: Path) -> None:
+    assert_clean_failure(run_referly("referral", "list"), 6, "No database at", "referly init")
+    assert not (tmp_path / "referly.db").exists()
+    assert run_referly("import", "accounts", "accounts.csv").returncode != 0  # no such file: still nothing made
+    (tmp_path / "accounts.csv").write_text("name,domain\nAcme,acme.example\n")
+    assert run_referly("import", "accounts", "accounts.csv").returncode == 0
+    assert (tmp_path / "referly.db").is_file()
+    assert run_referly("referral", "list").returncode == 0

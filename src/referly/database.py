@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,6 +20,9 @@ from referly import config
 from referly.errors import Unavailable
 
 SUPPORTED_SCHEMES = ("postgresql", "postgres", "sqlite")
+# Whether opening a SQLite file that does not exist yet creates it. A command that only reads or adds to a
+# database refuses a missing file instead (a mistyped --db would otherwise become an empty database).
+MAY_CREATE: ContextVar[bool] = ContextVar("referly_may_create_database", default=True)
 
 
 # The web app keeps each thread's connection between requests (SQLite keeps its page cache warm, PostgreSQL
@@ -89,13 +93,34 @@ def start_django() -> None:
     django.setup()
 
 
-def open_database(*, migrate: bool = True) -> None:
-    """Start Django, check the database answers and is writable, and apply pending migrations."""
+@contextmanager
+def creating(allowed: bool) -> Iterator[None]:
+    """Within the block, ``open_database`` creates a missing SQLite file only when ``allowed``."""
+    token = MAY_CREATE.set(allowed)
+    try:
+        yield
+    finally:
+        MAY_CREATE.reset(token)
+
+
+def open_database(*, migrate: bool = True, create: bool | None = None) -> None:
+    """Start Django, check the database answers and is writable, and apply pending migrations.
+
+    A missing SQLite file is created when ``create`` (default: what the running command allows, see
+    ``creating``), else refused with the command that creates it."""
     start_django()
     from django.db import connection
 
-    if connection.vendor == "sqlite":
-        _check_sqlite_path(Path(connection.settings_dict["NAME"]))
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor == "sqlite" and not _in_memory(name):
+        path = Path(name)
+        if not path.exists() and not (MAY_CREATE.get() if create is None else create):
+            raise Unavailable(
+                f"No database at {path}: check the path, or create it with `referly init --db {path}`",
+                detail="`referly demo` or `referly import` also create one",
+                code="database_missing",
+            )
+        _check_sqlite_path(path)
     with database_errors():
         connection.ensure_connection()
         if migrate:
@@ -113,6 +138,12 @@ def migrate_if_needed() -> bool:
         return False
     call_command("migrate", verbosity=0, interactive=False)
     return True
+
+
+def _in_memory(name: str) -> bool:
+    from django.db.backends.sqlite3.creation import DatabaseCreation
+
+    return bool(DatabaseCreation.is_in_memory_db(name))
 
 
 def _check_sqlite_path(path: Path) -> None:

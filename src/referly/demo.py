@@ -110,17 +110,24 @@ DEMO_PASSWORD = "referly-demo"  # the demo's own logins only: a local, synthetic
 
 
 def demo_logins(owner: Any) -> list[tuple[str, str]]:
-    """A manager login (the top action's owner's manager, or the owner) and an admin login for the demo."""
+    """The demo's logins, each linked to the teammate of the same e-mail, whose work it shows: the top
+    action's owner (a member), their manager (or the owner, when nobody manages them), and an admin."""
     from django.db import transaction
 
     from referly.access.services import create_user
 
-    lead = owner.manager if owner is not None and owner.manager_id else owner
     made: list[tuple[str, str]] = []
     with transaction.atomic():
-        if lead is not None and lead.email:
-            create_user(lead.email, "manager", password=DEMO_PASSWORD)
-            made.append((lead.email, f"manager: {lead.name} and their team"))
+        if owner is not None and owner.email:
+            lead = owner.manager if owner.manager_id and owner.manager.email else None
+            if lead is None:
+                create_user(owner.email, "manager", password=DEMO_PASSWORD)
+                made.append((owner.email, f"manager: {owner.name}, owner of the top action, and their team"))
+            else:
+                create_user(owner.email, "member", password=DEMO_PASSWORD)
+                made.append((owner.email, f"member: {owner.name}, owner of the top action"))
+                create_user(lead.email, "manager", password=DEMO_PASSWORD)
+                made.append((lead.email, f"manager: {lead.name}, {owner.name}'s manager, and their team"))
         create_user("admin@northbeam.example", "admin", password=DEMO_PASSWORD, name="Demo Admin")
-        made.append(("admin@northbeam.example", "admin: everything, and Settings"))
+        made.append(("admin@northbeam.example", "admin: everyone's actions, and Settings"))
     return made

@@ -18,8 +18,40 @@ console = Console(width=None if sys.stdout.isatty() else 140)
 err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 140)
 
 
+# The commands that may create a missing SQLite file, because they bring data into it or make it on purpose.
+# Capturing a mailbox and adding a mailbox source are ways to start too: they create people and interactions.
+# Every other command refuses a missing file (see ``database.open_database``); a dry run never creates one.
+CREATES_DATABASE = (
+    "init",
+    "demo",
+    "demo-data",
+    "import",
+    "capture mail",
+    "capture calendar",
+    "capture linkedin",
+    "source add",
+)
+
+
+def command_name(ctx: click.Context) -> str:
+    """The command's words without the program's name, e.g. ``source add imap``."""
+    words: list[str] = []
+    while ctx.parent is not None:
+        words.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(reversed(words))
+
+
+def creates_database(ctx: click.Context) -> bool:
+    """May this command create a missing SQLite file?"""
+    name = command_name(ctx)
+    wanted = any(name == c or name.startswith(c + " ") for c in CREATES_DATABASE)
+    return wanted and not ctx.params.get("dry_run", False)
+
+
 def database_option(func: F) -> F:
-    """``--db PATH``: use this SQLite file. The command opens the database when it needs it."""
+    """``--db PATH``: use this SQLite file. The command opens the database when it needs it; only the
+    commands of ``CREATES_DATABASE`` create it when it does not exist."""
 
     @click.option(
         "--db",
@@ -30,11 +62,12 @@ def database_option(func: F) -> F:
     )
     @functools.wraps(func)
     def wrapper(*args: Any, db_path: Path | None, **kwargs: Any) -> Any:
-        from referly.database import use_sqlite_file
+        from referly.database import creating, use_sqlite_file
 
         if db_path is not None:
             use_sqlite_file(db_path)
-        return func(*args, **kwargs)
+        with creating(creates_database(click.get_current_context())):
+            return func(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
 

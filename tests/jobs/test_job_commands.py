@@ -37,6 +37,7 @@ def test_a_job_that_fails_is_reported_and_kept_without_stopping_the_worker(
     run_referly: RunCli, scratch_database: dict[str, str]
 ) -> None:
     env = scratch_database | {"REFERLY_NO_RESPONSE_DAYS": "three weeks"}
+    assert run_referly("init", env=env).returncode == 0
     assert run_referly("job", "add", "review-reminder", "--at", "2020-01-01 00:00", env=env).returncode == 0
     done = run_referly("worker", "--once", "--id", "w1", env=env)
     assert done.returncode == 0, done.stderr
@@ -58,6 +59,7 @@ def test_job_add_names_the_kinds_and_reads_times_in_the_configured_zone(
     run_referly: RunCli, scratch_database: dict[str, str]
 ) -> None:
     env = scratch_database | {"REFERLY_TIME_ZONE": "Europe/Paris"}
+    assert run_referly("init", env=env).returncode == 0
     assert_clean_failure(
         run_referly("job", "add", "scoring", env=env),
         2,

@@ -1,4 +1,4 @@
-"""`referly user create|list|token|revoke`: logins, roles and personal API tokens."""
+"""`referly user create|link|list|token|revoke`: logins, the teammates they stand for, roles and API tokens."""
 
 from __future__ import annotations
 
@@ -21,24 +21,52 @@ def user() -> None:
 @user.command("create")
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), required=True, help="What the user may see and do.")
-@click.option("--name", default="", help="The teammate's name, when no teammate has this e-mail yet.")
+@click.option(
+    "--teammate",
+    metavar="NAME|EMAIL",
+    default=None,
+    help="The existing teammate this login is (e.g. an owner imported by name). Default: the teammate with EMAIL.",
+)
+@click.option("--name", default="", help="The new teammate's name, when no teammate is this person yet.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of generating one.")
 @database_option
-def create(email: str, role: str, name: str, password_stdin: bool) -> None:
-    """Create a login for EMAIL with a role; prints a generated password once."""
+def create(email: str, role: str, teammate: str | None, name: str, password_stdin: bool) -> None:
+    """Create a login for EMAIL with a role, as an existing teammate or a new one; prints a generated password once."""
     from referly.database import open_database
 
     open_database()
     from django.db import transaction
 
     from referly.access.services import create_user
+    from referly.crm.models import Teammate
 
     password = sys.stdin.readline().rstrip("\n") if password_stdin else None
     with transaction.atomic():
-        created, chosen = create_user(email, role, password=password, name=name)
-    console.print(f"Created {created.username} as {role}.")
+        known = Teammate.objects.filter(email=email.strip().lower()).exists() or teammate is not None
+        created, chosen = create_user(email, role, password=password, name=name, teammate=teammate)
+        linked = Teammate.objects.get(user=created)
+    how = "linked to the teammate" if known else "as the new teammate"
+    console.print(f"Created {created.username} as {role}, {how} {linked.name}.", highlight=False)
     if password is None:
         console.print(f"Password (shown once): [bold]{chosen}[/]", highlight=False)
+
+
+@user.command("link")
+@click.argument("email")
+@click.option("--teammate", metavar="NAME|EMAIL", required=True, help="The teammate this login is.")
+@database_option
+def link(email: str, teammate: str) -> None:
+    """Link the login EMAIL to an existing teammate: their actions and referrals become the login's "Mine"."""
+    from referly.database import open_database
+
+    open_database()
+    from django.db import transaction
+
+    from referly.access.services import find_teammate, link_login, user_by_email
+
+    with transaction.atomic():
+        linked = link_login(user_by_email(email), find_teammate(teammate))
+    console.print(f"{email.strip().lower()} now logs in as {linked.name}.", highlight=False)
 
 
 @user.command("list")
@@ -56,19 +84,24 @@ def list_users(as_json: bool) -> None:
     rows: list[dict[str, str | bool | None]] = [
         {
             "email": u.username,
+            "teammate": getattr(getattr(u, "teammate", None), "name", None),
             "role": role_of(u).value,
             "active": u.is_active,
             "last_login": u.last_login.isoformat() if u.last_login else None,
         }
-        for u in User.objects.order_by("username")
+        for u in User.objects.select_related("teammate").order_by("username")
     ]
     if as_json:
         click.echo(json.dumps(rows, default=str, indent=2))
         return
-    table = Table("E-mail", "Role", "Active", "Last login")
+    table = Table("E-mail", "Teammate", "Role", "Active", "Last login")
     for row in rows:
         table.add_row(
-            str(row["email"]), str(row["role"]), "yes" if row["active"] else "no", str(row["last_login"] or "never")
+            str(row["email"]),
+            str(row["teammate"] or "none"),
+            str(row["role"]),
+            "yes" if row["active"] else "no",
+            str(row["last_login"] or "never"),
         )
     console.print(table)
 

@@ -5,6 +5,7 @@ Services never commit: the command or request around them does.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -96,21 +97,33 @@ def actor_for(user: User, scope: Scope = Scope.WRITE) -> Actor:
     return Actor(user.pk, user.email, role, scope, teammate_id, team)
 
 
-def create_user(email: str, role: str, *, password: str | None = None, name: str = "") -> tuple[User, str]:
-    """A login for ``email`` with ``role``, linked to the teammate with that e-mail (created if none).
+def create_user(
+    email: str, role: str, *, password: str | None = None, name: str = "", teammate: str | None = None
+) -> tuple[User, str]:
+    """A login for ``email`` with ``role``, linked to a teammate: the one ``teammate`` names (a name or an
+    e-mail), else the one with this e-mail, else a new one called ``name``.
 
     Returns the user and its password: the one given, or a generated one to hand over once."""
-    email = email.strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise InvalidInput(f"{email!r} is not an e-mail address", field="email", code="invalid_email") from None
+    email = checked_email(email)
     if role not in Role.__members__.values():
         raise InvalidInput(
             f"The role {role!r} is not one of {', '.join(r.value for r in Role)}", field="role", code="unknown_role"
         )
     if User.objects.filter(username=email).exists():
         raise Conflict(f"A user {email} already exists")
+    linked = find_teammate(teammate) if teammate else Teammate.objects.filter(email=email).first()
+    if linked is None:
+        wanted = name.strip() or email.split("@")[0].replace(".", " ").title()
+        namesakes = Teammate.objects.filter(name__iexact=wanted, user__isnull=True).exists()
+        if namesakes:
+            raise Conflict(
+                f"A teammate named {wanted} already exists without a login: link the login to them with "
+                f'--teammate "{wanted}", or give another --name',
+                field="teammate",
+                code="teammate_exists",
+            )
+    elif linked.user_id is not None:
+        raise Conflict(f"The teammate {linked.name} already has a login", field="teammate", code="teammate_linked")
     chosen = password if password is not None else secrets.token_urlsafe(12)
     user = User(username=email, email=email, is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN)
     try:
@@ -122,15 +135,80 @@ def create_user(email: str, role: str, *, password: str | None = None, name: str
     user.set_password(chosen)
     user.save()
     Member.objects.create(user=user, role=role)
-    teammate = Teammate.objects.filter(email=email).first()
-    if teammate is None:
+    if linked is None:
         from referly.crm.services import add_record
 
-        teammate = add_record(Teammate(name=name or email.split("@")[0].replace(".", " ").title(), email=email))
-    if teammate.user_id is not None and teammate.user_id != user.pk:
-        raise Conflict(f"The teammate {teammate.name} already has a login")
-    Teammate.objects.filter(pk=teammate.pk).update(user=user)
+        linked = add_record(Teammate(name=wanted, email=email))
+    link_login(user, linked)
     return user, chosen
+
+
+def checked_email(email: str) -> str:
+    """``email`` in lower case, or ``InvalidInput`` when it is not an e-mail address."""
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput(f"{email!r} is not an e-mail address", field="email", code="invalid_email") from None
+    return email
+
+
+def find_teammate(reference: str) -> Teammate:
+    """The one teammate whose e-mail or name (any case, any spacing) is ``reference``."""
+    wanted = " ".join(reference.split())
+    if "@" in wanted:
+        found = list(Teammate.objects.filter(email=wanted.lower()))
+    else:
+        found = list(Teammate.objects.filter(name__iexact=wanted))
+    if len(found) == 1:
+        return found[0]
+    if found:
+        listed = "; ".join(f"{t.name} <{t.email or 'no e-mail'}> (id {t.pk})" for t in found)
+        raise Conflict(
+            f"{len(found)} teammates are named {wanted}: {listed}. Name one by its e-mail (set one first if "
+            "it has none)",
+            field="teammate",
+            code="teammate_ambiguous",
+        )
+    names = list(Teammate.objects.values_list("name", flat=True))
+    close = difflib.get_close_matches(wanted, names, n=5, cutoff=0.6)
+    close += [n for n in names if wanted.lower() in n.lower() and n not in close][: 5 - len(close)]
+    hint = f"; close names: {', '.join(close)}" if close else ""
+    raise NotFound(f"No teammate is named {wanted}{hint}", field="teammate", code="teammate_not_found")
+
+
+def link_login(user: User, teammate: Teammate) -> Teammate:
+    """Make ``teammate`` the person ``user`` logs in as (their "Mine" view), and give the teammate the
+    login's e-mail when they have none. A login stands for one teammate: an earlier link is undone."""
+    if teammate.user_id is not None and teammate.user_id != user.pk:
+        holder = User.objects.filter(pk=teammate.user_id).values_list("username", flat=True).first()
+        raise Conflict(
+            f"The teammate {teammate.name} already has the login {holder}", field="teammate", code="teammate_linked"
+        )
+    Teammate.objects.filter(user_id=user.pk).exclude(pk=teammate.pk).update(user=None)
+    changes: dict[str, object] = {"user": user}
+    if not teammate.email and not Teammate.objects.filter(email=user.email).exclude(pk=teammate.pk).exists():
+        changes["email"] = user.email
+    Teammate.objects.filter(pk=teammate.pk).update(**changes)
+    teammate.refresh_from_db()
+    return teammate
+
+
+def set_teammate_email(teammate_id: int, email: str) -> Teammate:
+    """Give a teammate an e-mail (needed to log in and to be named in imports), or none when empty."""
+    teammate = Teammate.objects.filter(pk=teammate_id).first()
+    if teammate is None:
+        raise NotFound(f"No teammate with id {teammate_id}")
+    address = checked_email(email) if email.strip() else None
+    if address is not None:
+        holder = Teammate.objects.filter(email=address).exclude(pk=teammate.pk).first()
+        if holder is not None:
+            raise Conflict(
+                f"{holder.name} already has the e-mail {address}", field="email", code="teammate_email_taken"
+            )
+    Teammate.objects.filter(pk=teammate.pk).update(email=address)
+    teammate.refresh_from_db()
+    return teammate
 
 
 def user_by_email(email: str) -> User:

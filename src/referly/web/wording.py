@@ -16,7 +16,7 @@ CHANNEL_LABELS = dict(Channel.choices)
 SCRIPT_LABELS = {
     "email": _("E-mail"),
     "linkedin": _("LinkedIn note"),
-    "talking-points": _("Talking points (call)"),
+    "talking-points": _("Call talking points"),  # shown inside "Script (…)": no brackets of its own
 }
 LANGUAGE_LABELS = {"en": "English", "fr": "Français"}
 SCOPE_LABELS = {"mine": _("Mine"), "team": _("My team"), "everyone": _("Everyone")}

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
 from typing import Any
 
 from django import template
+from django.utils.formats import number_format
 
 from referly.access.roles import Permission
 from referly.web import wording
@@ -36,3 +39,26 @@ def channel_label(code: str) -> str:
 @register.filter
 def role_label(code: str) -> str:
     return str(wording.ROLE_LABELS.get(code, code))
+
+
+@register.filter
+def quantity(value: Any, decimals: int = 0) -> Any:
+    """An amount or a count in the page's language, grouped by thousands: 80,880,000 in English,
+    80 880 000 in French. Anything that is not a number (a word, nothing) is shown as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return value
+    if isinstance(value, float) and not math.isfinite(value):
+        return value
+    return number_format(
+        round(value, decimals) if decimals else round(value), decimal_pos=decimals, force_grouping=True
+    )
+
+
+# How the CRMs we read spell their own names (the presets and records keep them in lower case).
+SYSTEM_NAMES = {"hubspot": "HubSpot", "salesforce": "Salesforce", "pipedrive": "Pipedrive", "demo": "demo"}
+
+
+@register.filter
+def system_name(code: str) -> str:
+    """``hubspot`` → HubSpot: a CRM's name as its maker writes it."""
+    return SYSTEM_NAMES.get(str(code).lower(), str(code))

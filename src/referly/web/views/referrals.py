@@ -62,26 +62,32 @@ def board(request: HttpRequest) -> HttpResponse:
     counts = dict(found.values_list("stage").annotate(n=Count("id")).values_list("stage", "n"))
     only = request.GET.get("stage", "")
     listing = None
-    columns = []
+    columns: list[dict[str, Any]] = []
+    closed: list[dict[str, Any]] = []
     if only in wording.STAGES:
         listing = page_of(request, found.filter(stage=only), LIST_SIZE)
         columns.append(column(only, counts.get(only, 0), list(listing.object_list), who))
     else:
         newest = newest_per_stage(found)
         for stage in wording.STAGES:
-            columns.append(column(stage, counts.get(stage, 0), newest.get(stage, []), who))
+            made = column(stage, counts.get(stage, 0), newest.get(stage, []), who)
+            # Closed stages and exits fold into their counts, so the open pipeline fits a laptop's width.
+            (closed if stage in CLOSED else columns).append(made)
     return render(
         request,
         "web/board.html",
         {
             "section": "referrals",
             "columns": columns,
+            "closed": closed,
+            "closed_total": sum(c["total"] for c in closed),
             "only": only if listing is not None else "",
             "listing": listing,
             "query": query_without_page(request),
             "scope": scope,
             "scopes": [(s, wording.SCOPE_LABELS[s]) for s in scopes(who)],
             "here": request.get_full_path(),
+            "empty": not counts,
         },
     )
 
