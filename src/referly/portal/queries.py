@@ -13,6 +13,7 @@ from datetime import datetime
 from django.db.models import Q
 
 from referly.crm.models import Connection, Contact, Employment, Teammate
+from referly.kit.text import one_stop
 from referly.outreach.context import measured_result, our_company
 from referly.referrals.models import Referral
 from referly.scoring.models import NextBestAction
@@ -105,7 +106,7 @@ def reason(sponsor: Contact, person: Contact | None, target: str, language: str)
         .first()
     )
     if tie in ("declared", "board_seat", "past_introduction"):
-        return words[tie].format(person=person.name, target=target)
+        return one_stop(words[tie].format(person=person.name, target=target))
     theirs = {e.company_key: e for e in Employment.objects.filter(contact=person)}
     for mine in Employment.objects.filter(contact=sponsor, company_key__in=theirs).order_by("-started_on"):
         other = theirs[mine.company_key]
@@ -115,8 +116,8 @@ def reason(sponsor: Contact, person: Contact | None, target: str, language: str)
         if starts:
             end = str(min(ends).year) if ends else words["now"]  # the one who left first ended the overlap
             years = words["years"].format(start=max(starts).year, end=end)
-        return words["colleagues"].format(person=person.name, company=mine.company_name, years=years)
-    return words["colleagues_no_company"].format(person=person.name) if tie else ""
+        return one_stop(words["colleagues"].format(person=person.name, company=mine.company_name, years=years))
+    return one_stop(words["colleagues_no_company"].format(person=person.name)) if tie else ""
 
 
 def their_result(sponsor: Contact) -> str:
