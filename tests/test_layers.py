@@ -23,7 +23,7 @@ LAYERS = (
     ("crm",),
     ("access",),
     ("scoring", "outreach", "referrals", "ingest", "reports", "privacy", "census"),
-    ("capture", "portal", "connect", "readiness"),
+    ("capture", "portal", "connect", "readiness", "outbox", "notices"),
     ("api", "web", "jobs", "demo", "evaluate", "cli", "cli_examples", "urls", "wsgi", "__main__"),
 )
 """Lowest first: a package imports only from its own layer or the layers below (checked below)."""

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "referly.connect",
     "referly.portal",
     "referly.capture",
+    "referly.outbox",
+    "referly.notices",
     "referly.web",
     "referly.api",
     "ninja",

@@ -1,0 +1,1 @@
+"""What needs a teammate: in-app notifications and the daily digest by mail."""

@@ -1,0 +1,1 @@
+"""Asks that leave Referly by mail and come back: the outbox, its delivery, replies, bounces and follow-ups."""
