@@ -64,7 +64,7 @@ def evaluate_ties(
     if len(ts) == 0:
         raise InvalidInput(f"{events_path}: no events")
     at = _cutoff(cutoff, ts)
-    result = run(undirected(src, dst, ts), at, horizon, load_settings().strength)
+    result = run(undirected(src, dst, ts), at, horizon, load_settings(stored=False).strength)
     if as_json:
         console.print_json(json.dumps({**asdict(result), "events": len(ts)}))
         return

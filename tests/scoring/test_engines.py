@@ -48,7 +48,7 @@ def event_file(events: pa.Table, tmp_path_factory: pytest.TempPathFactory) -> st
 
 @pytest.fixture(scope="module")
 def on_duckdb(event_file: str) -> pa.Table:
-    state = reduce_files([event_file], AS_OF, load_settings().strength)
+    state = reduce_files([event_file], AS_OF, load_settings(stored=False).strength)
     return _sorted(state)
 
 
@@ -84,7 +84,7 @@ def test_the_database_reduces_the_fixture_as_duckdb_does(events: pa.Table, on_du
         cursor.execute("CREATE TABLE referly_fixture_events (a BIGINT, b BIGINT, kind SMALLINT, ts BIGINT)")
         cursor.executemany("INSERT INTO referly_fixture_events VALUES (%s, %s, %s, %s)", list(rows))
         cursor.execute(
-            reduction_sql("referly_fixture_events", AS_OF, load_settings().strength.half_life_days, dialect=dialect)
+            reduction_sql("referly_fixture_events", AS_OF, load_settings(stored=False).strength.half_life_days, dialect=dialect)
         )
         fetched = cursor.fetchall()
     table = pa.table({name: [row[i] for row in fetched] for i, name in enumerate(COLUMNS)})
@@ -103,7 +103,7 @@ def test_spark_reduces_the_same_file_as_duckdb_does(
         pytest.skip("PySpark is not installed (pip install 'referly[spark]')")
     monkeypatch.setenv("REFERLY_EVENTS_ENGINE", "spark")
     monkeypatch.setenv("REFERLY_SPARK_MASTER", "local[2]")
-    state = reduce_files([event_file], AS_OF, load_settings().strength)
+    state = reduce_files([event_file], AS_OF, load_settings(stored=False).strength)
     _assert_same(_sorted(state), on_duckdb)
     assert state.table.schema.field("d_out").type == pa.float64()
     assert state.table.schema.field("touches").type == pa.int64()
@@ -114,7 +114,7 @@ def test_an_unknown_engine_is_one_clear_error(event_file: str, monkeypatch: pyte
 
     monkeypatch.setenv("REFERLY_EVENTS_ENGINE", "hadoop")
     with pytest.raises(Unavailable, match="the engines are duckdb and spark"):
-        reduce_files([event_file], AS_OF, load_settings().strength)
+        reduce_files([event_file], AS_OF, load_settings(stored=False).strength)
 
 
 def test_every_engine_gets_the_same_reduction_in_its_own_dialect() -> None:

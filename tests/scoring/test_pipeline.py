@@ -37,7 +37,7 @@ def test_a_run_stores_its_results_with_their_components(scored: ScoreRun) -> Non
     assert RelationshipStrength.objects.filter(run=scored).count() == scored.counts["pairs"] > 0
     sponsor = SponsorScore.objects.filter(run=scored).first()
     assert sponsor is not None
-    assert set(sponsor.components) == {*COMPONENTS, "risk"}
+    assert set(sponsor.components) == {*COMPONENTS, "risk", "missing"}
     assert all(0 <= s <= 100 for s in SponsorScore.objects.values_list("score", flat=True))
     assert all(0 <= s <= 1 for s in RelationshipStrength.objects.values_list("strength", flat=True))
     assert set(scored.timings) >= {
@@ -189,4 +189,4 @@ def test_a_broken_settings_file_is_one_clear_error(
     monkeypatch.setenv("REFERLY_SCORING", str(tmp_path / "scoring.toml"))
     result = cli("score")
     assert result.exit_code == 2
-    assert "half-life and saturation must be positive" in result.output
+    assert "strength.half_life_days must be positive" in result.output and "scoring.toml" in result.output

@@ -11,7 +11,7 @@ from referly.scoring.config import StrengthSettings, load_settings
 from referly.scoring.strength import SUMS, fold, reduce_events, strength_of
 
 DAY = 86_400
-SETTINGS = load_settings().strength
+SETTINGS = load_settings(stored=False).strength
 NOW = 1_000 * DAY
 
 touches = st.lists(

@@ -53,29 +53,34 @@ def test_an_admin_revokes_a_token(client: Client, team: Team) -> None:
 def test_an_admin_changes_the_scoring_settings_only_once_they_check(
     client: Client, team: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The TOML text is stored as a new version in the database; the REFERLY_SCORING file is only read."""
     from referly.scoring.config import load_settings
+    from referly.scoring.models import ScoringSettingsVersion
 
     kept = tmp_path / "scoring.toml"
+    kept.write_text("[gates]\nasks_per_quarter = 3\n")
     monkeypatch.setenv("REFERLY_SCORING", str(kept))
     c = logged_in(client, team.admin)
-    assert 'id="scoring-form"' in c.get(reverse("web:settings")).content.decode()
-    broken = c.post(reverse("web:scoring"), {"text": "[gates]\nasks_per_quarter = \n"})
-    assert broken.status_code == 422 and not kept.exists(), "a file that does not parse is not saved"
+    assert str(kept) in c.get(reverse("web:settings")).content.decode()
+    broken = c.post(reverse("web:scoring"), {"form": "text", "text": "[gates]\nasks_per_quarter = \n"})
+    assert broken.status_code == 422 and not ScoringSettingsVersion.objects.exists()
     html = broken.content.decode()
-    assert 'aria-invalid="true"' in html and str(kept) in html and "asks_per_quarter = " in html  # typed text kept
-    wrong = c.post(reverse("web:scoring"), {"text": "[strength]\nhalf_life_days = -3\n"})
-    assert wrong.status_code == 422 and "positive" in wrong.content.decode() and not kept.exists()
-    saved = c.post(reverse("web:scoring"), {"text": "[gates]\nasks_per_quarter = 1\n"})
+    assert 'aria-invalid="true"' in html and "asks_per_quarter = " in html  # typed text kept
+    wrong = c.post(reverse("web:scoring"), {"form": "text", "text": "[strength]\nhalf_life_days = -3\n"})
+    assert wrong.status_code == 422 and "positive" in wrong.content.decode()
+    assert not ScoringSettingsVersion.objects.exists()
+    saved = c.post(reverse("web:scoring"), {"form": "text", "text": "[gates]\nasks_per_quarter = 1\n"})
     assert saved.status_code == 302
-    assert load_settings().gates.asks_per_quarter == 1
-    assert "asks_per_quarter = 1" in c.get(reverse("web:settings")).content.decode()
+    assert load_settings().gates.asks_per_quarter == 1 and kept.read_text().endswith("= 3\n"), "the file is untouched"
+    html = c.get(reverse("web:settings")).content.decode()
+    assert "asks_per_quarter = 1" in html and "is not read while a stored version is in force" in html
     manager = logged_in(Client(), team.manager)
-    refused = manager.post(reverse("web:scoring"), {"text": "[gates]\nasks_per_quarter = 9\n"})
+    refused = manager.post(reverse("web:scoring"), {"form": "text", "text": "[gates]\nasks_per_quarter = 9\n"})
     assert refused.status_code == 403 and load_settings().gates.asks_per_quarter == 1
+    back = c.post(reverse("web:scoring"), {"form": "file"})
+    assert back.status_code == 302 and load_settings().gates.asks_per_quarter == 3
 
 
-def test_without_a_settings_file_the_page_says_how_to_change_them(client: Client, team: Team) -> None:
+def test_without_a_settings_file_the_page_says_the_defaults_are_in_force(client: Client, team: Team) -> None:
     html = logged_in(client, team.admin).get(reverse("web:settings")).content.decode()
-    assert 'id="scoring-form"' not in html and "naming a TOML file" in html
-    refused = client.post(reverse("web:scoring"), {"text": "[gates]\n"})
-    assert refused.status_code == 409
+    assert 'id="scoring-form"' in html and "The shipped defaults" in html and "Nothing changed here yet" in html

@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from referly.errors import InvalidInput
+from referly.kit.stats import wilson_bounds
 
 Z95 = 1.959963984540054
 """Φ⁻¹(0.975): the normal quantile of a two-sided 95% interval."""
@@ -73,13 +74,7 @@ def wilson(successes: int, n: int, z: float = Z95) -> Interval:
         raise InvalidInput("a rate needs at least one trial", detail=f"n = {n}")
     if not 0 <= successes <= n:
         raise InvalidInput("successes must be between 0 and the number of trials", detail=f"{successes} of {n}")
-    p = successes / n
-    z2 = z * z
-    denominator = 1.0 + z2 / n
-    centre = (p + z2 / (2 * n)) / denominator
-    half = z * math.sqrt(p * (1.0 - p) / n + z2 / (4 * n * n)) / denominator
-    low = 0.0 if successes == 0 else max(0.0, centre - half)
-    high = 1.0 if successes == n else min(1.0, centre + half)
+    low, high = wilson_bounds(successes, n, z)
     return Interval(low, high, _level(z), "wilson")
 
 

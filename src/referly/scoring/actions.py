@@ -27,6 +27,7 @@ import pyarrow as pa
 from referly.kit.sql import sql_text
 from referly.scoring.paths import path_ties_sql
 
+_CLOSED_REFERRALS = "'won', 'lost', 'declined', 'no_response', 'withdrawn'"
 SIZE_BANDS = "CASE WHEN {e} < 50 THEN 0 WHEN {e} < 250 THEN 1 WHEN {e} < 1000 THEN 2 WHEN {e} < 5000 THEN 3 ELSE 4 END"
 MOMENT_WORDS = {
     "measured_success": "a measured win",
@@ -62,14 +63,30 @@ ACTION_SCHEMA = pa.schema(
 )
 
 
+SKIP_REASONS = ("sponsor_gated", "late_deal", "already_referred", "target_taken", "per_sponsor_cap")
+"""Why a warm path (sponsor, target account) is not suggested, each path counted under its first reason:
+the sponsor is gated, the target has a deal at proposal or later, the target is already referred, the target
+is suggested through a better sponsor, the sponsor already has ``per_sponsor`` suggestions."""
+
+
 def next_best_actions(con: duckdb.DuckDBPyConnection, factors: dict[str, float], per_sponsor: int) -> pa.Table:
     """Every scorable (sponsor, target account) scored in DuckDB, the best chosen, and only those explained:
     one row per action (``ACTION_SCHEMA``), best first."""
+    return next_best_actions_counted(con, factors, per_sponsor)[0]
+
+
+def next_best_actions_counted(
+    con: duckdb.DuckDBPyConnection, factors: dict[str, float], per_sponsor: int
+) -> tuple[pa.Table, dict[str, int]]:
+    """``next_best_actions``, and how many warm paths were left out for each of ``SKIP_REASONS``: every path of
+    ``paths`` is either an action or counted under exactly one reason."""
+    skipped = _skipped_paths(con)
     order = con.sql(
         f"SELECT sponsor_id, target_account_id FROM ({_scored_sql(factors, 'paths')}) "
         "ORDER BY action_score DESC, sponsor_id, target_account_id"
     ).fetchnumpy()
     picked = np.asarray(choose(order["sponsor_id"], order["target_account_id"], per_sponsor), dtype=np.int64)
+    skipped.update(_not_chosen(np.asarray(order["target_account_id"], dtype=np.int64), picked))
     chosen = pa.table(
         {
             "rank": np.arange(1, len(picked) + 1, dtype=np.int64),
@@ -92,7 +109,39 @@ def next_best_actions(con: duckdb.DuckDBPyConnection, factors: dict[str, float],
             FROM ({_details_sql(factors)}) ORDER BY rank"""
     ).to_arrow_table()
     con.unregister("chosen")
-    return actions.cast(ACTION_SCHEMA)
+    return actions.cast(ACTION_SCHEMA), skipped
+
+
+def _skipped_paths(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """The paths ``_scored_sql`` leaves out, each under its first reason (the order of ``SKIP_REASONS``)."""
+    found = con.execute(
+        f"""WITH late AS (SELECT DISTINCT account_id FROM opportunities WHERE stage IN ('proposal', 'negotiation')),
+                 referred AS (SELECT DISTINCT target_account_id AS account_id FROM referrals
+                              WHERE stage NOT IN ({_CLOSED_REFERRALS}))
+            SELECT count(*) FILTER (WHERE s.gated),
+                   count(*) FILTER (WHERE NOT s.gated AND l.account_id IS NOT NULL),
+                   count(*) FILTER (WHERE NOT s.gated AND l.account_id IS NULL AND r.account_id IS NOT NULL)
+            FROM paths p JOIN sponsor_scores s ON s.contact_id = p.sponsor_id
+            LEFT JOIN late l ON l.account_id = p.target_account_id
+            LEFT JOIN referred r ON r.account_id = p.target_account_id"""
+    ).fetchall()
+    gated, late, referred = (int(n or 0) for n in found[0])
+    return {"sponsor_gated": gated, "late_deal": late, "already_referred": referred}
+
+
+def _not_chosen(targets: np.ndarray[Any, Any], picked: np.ndarray[Any, Any]) -> dict[str, int]:
+    """Of the candidates ``choose`` passed over: those whose target was chosen before them (through a better
+    sponsor), and the rest, whose sponsor had reached the cap."""
+    if targets.size == 0:
+        return {"target_taken": 0, "per_sponsor_cap": 0}
+    chosen_at = dict(zip(targets[picked].tolist(), picked.tolist(), strict=True))
+    first_pick = np.fromiter(  # per candidate: where its target was chosen (past the end: never)
+        (chosen_at.get(t, targets.size) for t in targets.tolist()), np.int64, targets.size
+    )
+    passed = np.ones(targets.size, dtype=bool)
+    passed[picked] = False
+    taken = passed & (first_pick < np.arange(targets.size))
+    return {"target_taken": int(taken.sum()), "per_sponsor_cap": int((passed & ~taken).sum())}
 
 
 def choose(sponsors: np.ndarray[Any, Any], targets: np.ndarray[Any, Any], per_sponsor: int) -> list[int]:
@@ -139,8 +188,7 @@ def _scored_sql(factors: dict[str, float], paths: str) -> str:
     return f"""
         WITH blocked AS (
             SELECT DISTINCT account_id FROM opportunities WHERE stage IN ('proposal', 'negotiation')
-            UNION SELECT DISTINCT target_account_id FROM referrals
-                  WHERE stage NOT IN ('won', 'lost', 'declined', 'no_response', 'withdrawn')
+            UNION SELECT DISTINCT target_account_id FROM referrals WHERE stage NOT IN ({_CLOSED_REFERRALS})
         ),
         early AS (SELECT DISTINCT account_id FROM opportunities WHERE stage IN ('prospecting', 'qualification'))
         SELECT p.sponsor_id, p.target_account_id, s.score AS sponsor_score,
@@ -215,8 +263,9 @@ _CHANNEL_SQL = (
     "CASE WHEN tie_kind IN ('declared', 'board_seat') THEN 'linkedin' WHEN tie >= 0.6 THEN 'call' ELSE 'email' END"
 )
 
-# The explanation: the top factors, in the words a sales lead would use.
-_EXPLANATION_SQL = f"""concat_ws(' ',
+# The explanation: the top factors, in the words a sales lead would use. A sentence that ends on a name
+# ending in a full stop ("Acme S.A.") keeps one: the outer replace folds ".." (never "...") into ".".
+_EXPLANATION_SQL = f"""regexp_replace(concat_ws(' ',
     format('{{}} ({{}} at {{}}) can introduce {{}} ({{}} at {{}}): {{}} ({{}}).',
            sponsor_name, coalesce(NULLIF(sponsor_title, ''), 'contact'), sponsor_account,
            target_name, coalesce(NULLIF(target_title, ''), 'contact'), target_account,
@@ -232,4 +281,4 @@ _EXPLANATION_SQL = f"""concat_ws(' ',
            CASE WHEN same_industry THEN format(', and is in {{}} like {{}}', target_industry, sponsor_account)
                 ELSE '' END),
     CASE WHEN early_deal THEN 'Already an early deal in our pipeline: the referral would be influenced, not sourced.'
-    END)"""
+    END), '([^.])\\.\\.([^.]|$)', '\\1.\\2', 'g')"""

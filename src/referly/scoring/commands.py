@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,11 @@ import click
 from rich.table import Table
 
 from referly.errors import InvalidInput
+from referly.scoring.left_out import left_out
 from referly.terminal import console, database_option
+
+AFTER_SCORE: list[Callable[[Any], None]] = []
+"""What `referly score` also says about a new run: the layers above add their explanations (readiness)."""
 
 
 @click.command()
@@ -65,6 +70,10 @@ def score(as_of: datetime | None, event_files: tuple[Path, ...], folder: Path | 
         f"{run.counts['recovery']:,} accounts to recover. Settings {run.settings_hash}."
     )
     _print_timings(run.timings)
+    for sentence in left_out(run.counts):
+        console.print(sentence)
+    for explain in AFTER_SCORE:
+        explain(run)
 
 
 def score_folder(folder: Path, out: Path, day: Any, event_files: list[Path]) -> None:
@@ -79,7 +88,7 @@ def score_folder(folder: Path, out: Path, day: Any, event_files: list[Path]) -> 
 
     start_django()
     require_tables(folder)
-    settings = load_settings()
+    settings = load_settings(stored=False)
     as_of = as_of_moment(day)
     clock = time.perf_counter()
     pairs = reduce_files(files_of(event_files or [folder / "interactions"]), int(as_of.timestamp()), settings.strength)
@@ -136,6 +145,7 @@ def actions(owner: str | None, limit: int, as_json: bool) -> None:
             raise NotFound(f"No teammate with the e-mail {owner}")
         found = found.filter(owner=teammate)
     chosen = list(found[:limit])
+    skipped = left_out(run.counts)
     if as_json:
         console.print_json(
             json.dumps(
@@ -159,6 +169,10 @@ def actions(owner: str | None, limit: int, as_json: bool) -> None:
         )
         return
     print_actions(run, chosen)
+    if not chosen:
+        console.print("No next best action in the latest run." + ("" if skipped else " `referly doctor` says why."))
+    for sentence in skipped:
+        console.print(sentence)
 
 
 def print_actions(run: Any, chosen: list[Any]) -> None:

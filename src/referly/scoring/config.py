@@ -1,11 +1,13 @@
-"""Scoring settings: the shipped defaults, or a TOML file named by REFERLY_SCORING, with a stable hash."""
+"""Scoring settings: the newest version stored in the database, else a TOML file named by REFERLY_SCORING, else
+the shipped defaults; with a stable hash and a check of every value that names the wrong field."""
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -13,7 +15,7 @@ from typing import Any
 from referly import config
 from referly.errors import InvalidInput
 
-KIND_NAMES = ("email_out", "email_in", "meeting", "call", "note")  # InteractionKind 1..5
+KIND_NAMES = ("email_out", "email_in", "meeting", "call", "note", "crm_activity")  # InteractionKind 1..6
 
 
 @dataclass(frozen=True)
@@ -21,7 +23,7 @@ class StrengthSettings:
     half_life_days: float = 30.0
     saturation: float = 6.0
     reciprocity_floor: float = 0.5
-    weights: tuple[float, float, float, float, float] = (1.0, 1.0, 4.0, 3.0, 0.5)
+    weights: tuple[float, float, float, float, float, float] = (1.0, 1.0, 4.0, 3.0, 0.5, 0.25)
 
 
 @dataclass(frozen=True)
@@ -75,45 +77,202 @@ class ScoringSettings:
         return hashlib.sha256(json.dumps(self.raw, sort_keys=True).encode()).hexdigest()[:16]
 
 
-def load_settings(path: Path | None = None, *, configured: bool = True, shown_as: str | None = None) -> ScoringSettings:
-    """The defaults merged with ``path``, or with REFERLY_SCORING's file (unless ``configured`` is False).
-    ``shown_as`` is the file's name in error messages when ``path`` is a draft of it."""
-    text = resources.files("referly.scoring").joinpath("defaults.toml").read_text(encoding="utf-8")
-    raw = tomllib.loads(text)
+@dataclass(frozen=True)
+class InForce:
+    """The scoring settings in force and where they come from: a stored version, the file, or the defaults."""
+
+    settings: ScoringSettings
+    origin: str  # "stored", "file" or "defaults"
+    file: Path | None = None
+    version: Any = None  # the ScoringSettingsVersion in force, when origin is "stored"
+
+
+def load_settings(
+    path: Path | None = None, *, configured: bool = True, shown_as: str | None = None, stored: bool = True
+) -> ScoringSettings:
+    """The settings in force: the newest version stored in the database, else the defaults merged with
+    ``path`` or with REFERLY_SCORING's file (unless ``configured`` is False: then the defaults alone).
+    ``shown_as`` is the file's name in error messages when ``path`` is a draft of it. ``stored=False``
+    leaves the database alone (scoring a folder of files, evaluating a log: they have none)."""
+    return settings_in_force(path, configured=configured, shown_as=shown_as, stored=stored).settings
+
+
+def settings_in_force(
+    path: Path | None = None, *, configured: bool = True, shown_as: str | None = None, stored: bool = True
+) -> InForce:
+    """As ``load_settings``, with where the settings come from."""
+    if path is None and configured and stored:
+        version = _newest_version()
+        if version is not None and version.document is not None:
+            return InForce(
+                settings_from_document(merged(defaults_document(), version.document)), "stored", None, version
+            )
     chosen = path or (config.SCORING.path() if configured else None)
-    if chosen is not None:
-        try:
-            _merge(raw, tomllib.loads(chosen.read_text(encoding="utf-8")))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            name = shown_as or str(chosen)
-            raise InvalidInput(
-                f"Cannot read the scoring settings {name}: {str(exc).replace(str(chosen), name)}",
-                code="scoring_settings_unreadable",
-            ) from None
+    raw = defaults_document()
+    if chosen is None:
+        return InForce(settings_from_document(raw), "defaults")
     try:
-        s = raw["strength"]
-        weights = tuple(float(s["weights"][k]) for k in KIND_NAMES)
-        strength = StrengthSettings(
-            float(s["half_life_days"]),
-            float(s["saturation"]),
-            float(s["reciprocity_floor"]),
-            weights,  # type: ignore[arg-type]
-        )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InvalidInput(f"Scoring settings: missing or wrong value {exc}", code="scoring_settings_invalid") from None
-    if not 0 <= strength.reciprocity_floor <= 1:
+        _merge(raw, tomllib.loads(chosen.read_text(encoding="utf-8")))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        name = shown_as or str(chosen)
         raise InvalidInput(
-            "Scoring settings: strength.reciprocity_floor must be between 0 and 1", code="scoring_settings_invalid"
-        )
-    if strength.half_life_days <= 0 or strength.saturation <= 0 or min(weights) < 0:
+            f"Cannot read the scoring settings {name}: {str(exc).replace(str(chosen), name)}",
+            code="scoring_settings_unreadable",
+        ) from None
+    try:
+        return InForce(settings_from_document(raw), "file", chosen)
+    except InvalidInput as exc:
+        name = shown_as or str(chosen)
         raise InvalidInput(
-            "Scoring settings: half-life and saturation must be positive, weights not negative",
-            code="scoring_settings_invalid",
-        )
+            exc.message.replace("Scoring settings:", f"Scoring settings {name}:", 1), code=exc.code, field=exc.field
+        ) from None
+
+
+def _newest_version() -> Any:
+    from django.apps import apps
+
+    if not apps.ready:
+        return None
+    from django.db import DatabaseError
+
+    from referly.scoring.models import ScoringSettingsVersion
+
+    try:
+        return ScoringSettingsVersion.objects.order_by("-changed_at", "-pk").first()
+    except DatabaseError:  # not migrated yet: nothing stored
+        return None
+
+
+def defaults_document() -> dict[str, Any]:
+    """The shipped defaults.toml, as a fresh document."""
+    text = resources.files("referly.scoring").joinpath("defaults.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def merged(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``base`` with ``override`` laid over it, table by table."""
+    result = copy.deepcopy(base)
+    _merge(result, copy.deepcopy(override))
+    return result
+
+
+def settings_from_document(raw: dict[str, Any]) -> ScoringSettings:
+    """The settings of a whole document, or ``InvalidInput`` naming the first wrong field (``field`` is its path,
+    e.g. ``strength.half_life_days``); ``problems`` lists them all."""
+    found = problems(raw)
+    if found:
+        name, reason = next(iter(found.items()))
+        raise InvalidInput(f"Scoring settings: {name} {reason}", code="scoring_settings_invalid", field=name)
+    s = raw["strength"]
+    strength = StrengthSettings(
+        float(s["half_life_days"]),
+        float(s["saturation"]),
+        float(s["reciprocity_floor"]),
+        tuple(float(s["weights"][k]) for k in KIND_NAMES),  # type: ignore[arg-type]
+    )
     try:
         return _rest(strength, raw)
     except (KeyError, TypeError, ValueError, IndexError) as exc:
         raise InvalidInput(f"Scoring settings: missing or wrong value {exc}", code="scoring_settings_invalid") from None
+
+
+def problems(raw: dict[str, Any]) -> dict[str, str]:
+    """Every wrong value of a settings document: its path (``icp.criteria.0.weight``) and what is wrong."""
+    found: dict[str, str] = {}
+
+    def number(path: str, low: float | None = None, high: float | None = None, *, whole: bool = False) -> None:
+        value: Any = raw
+        for part in path.split("."):
+            if isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                value = value[int(part)]
+            elif isinstance(value, dict) and part in value:
+                value = value[part]
+            else:
+                found[path] = "is missing"
+                return
+        if isinstance(value, bool) or not isinstance(value, int | float) or (whole and not isinstance(value, int)):
+            found[path] = "must be a whole number" if whole else "must be a number"
+        elif (low is not None and value < low) or (high is not None and value > high):
+            found[path] = _bounds(low, high)
+
+    for name in ("half_life_days", "saturation"):
+        number(f"strength.{name}", 1e-9)
+        if found.get(f"strength.{name}", "").startswith("must be at least"):
+            found[f"strength.{name}"] = "must be positive"
+    number("strength.reciprocity_floor", 0, 1)
+    for kind in KIND_NAMES:
+        number(f"strength.weights.{kind}", 0)
+    number("icp.tier_a", 0, 100)
+    number("icp.tier_b", 0, 100)
+    icp: dict[str, Any] = raw["icp"] if isinstance(raw.get("icp"), dict) else {}
+    if "icp.tier_a" not in found and "icp.tier_b" not in found and icp["tier_b"] > icp["tier_a"]:
+        found["icp.tier_b"] = "must not be above tier A"
+    criteria = icp.get("criteria", [])
+    if not isinstance(criteria, list):
+        found["icp.criteria"] = "must be a list of criteria"
+        criteria = []
+    for i, c in enumerate(criteria):
+        _check_criterion(f"icp.criteria.{i}", c, found)
+        if isinstance(c, dict) and "weight" in c:
+            number(f"icp.criteria.{i}.weight", 0)
+    for table, low in (("moments", None), ("gates", 0), ("sponsor.weights", 0)):
+        part: Any = raw
+        for key in table.split("."):
+            part = part.get(key) if isinstance(part, dict) else None
+        if not isinstance(part, dict):
+            found[table] = "is missing"
+            continue
+        for key, value in part.items():
+            if table == "moments":
+                number(f"moments.{key}.days", 1, whole=True)
+                number(f"moments.{key}.strength", 0, 1)
+                if isinstance(value, dict) and "min_score" in value:
+                    number(f"moments.{key}.min_score", 0, 10, whole=True)
+            elif table == "gates" and key not in GATE_NAMES:
+                found[f"gates.{key}"] = "is not a setting of [gates]"
+            else:
+                number(f"{table}.{key}", low, whole=table == "gates")
+    number("actions.per_sponsor", 1, whole=True)
+    for name in ("min_path", "fit_floor", "moment_floor", "early_deal"):
+        number(f"actions.{name}", 0, 1)
+    for name in ("same_industry", "same_size_band"):
+        number(f"actions.{name}", 0)
+    return found
+
+
+GATE_NAMES = {f.name for f in fields(GateSettings)}
+
+
+def _check_criterion(path: str, c: Any, found: dict[str, str]) -> None:
+    if not isinstance(c, dict):
+        found[path] = "must be a table with name, field, weight and any_of or between"
+        return
+    for key in ("name", "field"):
+        if not isinstance(c.get(key), str) or not c[key].strip():
+            found[f"{path}.{key}"] = "must be a non-empty text"
+    if "weight" not in c:
+        found[f"{path}.weight"] = "is missing"
+    if ("any_of" in c) == ("between" in c):
+        found[path] = "needs either any_of (a list of values) or between (two numbers), not both"
+    elif "any_of" in c:
+        values = c["any_of"]
+        if not isinstance(values, list) or not values or not all(isinstance(v, str) and v.strip() for v in values):
+            found[f"{path}.any_of"] = "must list at least one value"
+    else:
+        bounds = c["between"]
+        numbers = isinstance(bounds, list) and len(bounds) == 2
+        if not numbers or any(isinstance(b, bool) or not isinstance(b, int | float) for b in bounds):
+            found[f"{path}.between"] = "must be two numbers, the low and the high end"
+        elif bounds[0] > bounds[1]:
+            found[f"{path}.between"] = "must have its low end first"
+
+
+def _bounds(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"must be between {low:g} and {high:g}"
+    if low is not None:
+        return "must not be negative" if low == 0 else f"must be at least {low:g}"
+    return f"must be at most {high:g}"
 
 
 def _rest(strength: StrengthSettings, raw: dict[str, Any]) -> ScoringSettings:

@@ -9,10 +9,21 @@ from referly.crm.lifecycle import Lifecycle, lifecycle_in
 from referly.scoring.config import GateSettings
 
 DAY = 86_400
+GATE_CODES = (
+    "do_not_contact",
+    "opted_out",
+    "detractor",
+    "escalation",
+    "churn_risk",
+    "asks_cap",
+    "account_asks_cap",
+    "cooldown",
+)
 
 
 def gate_reasons(con: duckdb.DuckDBPyConnection, today: int, gates: GateSettings) -> pa.Table:
-    """Per contact with at least one gate: the list of reasons (never asked while any holds)."""
+    """Per contact with at least one gate: the reasons in words and as codes (``GATE_CODES``), and whether the
+    contact is a detractor. Never asked while any holds."""
     now = today * DAY
     return con.sql(
         f"""
@@ -51,6 +62,16 @@ def gate_reasons(con: duckdb.DuckDBPyConnection, today: int, gates: GateSettings
                      THEN 'account asked ' || aa.asks_quarter || ' times in the last quarter' END,
                 CASE WHEN a.cooling THEN 'declined an ask in the last {gates.cooldown_days} days' END
             ], lambda x: x IS NOT NULL) AS reasons,
+            list_filter([
+                CASE WHEN c.do_not_contact THEN 'do_not_contact' END,
+                CASE WHEN c.opted_out THEN 'opted_out' END,
+                CASE WHEN n.score <= {gates.detractor_max_score} THEN 'detractor' END,
+                CASE WHEN r.open_escalation THEN 'escalation' END,
+                CASE WHEN r.churn_risk THEN 'churn_risk' END,
+                CASE WHEN a.asks_quarter >= {gates.asks_per_quarter} THEN 'asks_cap' END,
+                CASE WHEN aa.asks_quarter >= {gates.account_asks_per_quarter} THEN 'account_asks_cap' END,
+                CASE WHEN a.cooling THEN 'cooldown' END
+            ], lambda x: x IS NOT NULL) AS codes,
             n.score <= {gates.detractor_max_score} AS detractor
             FROM contacts c
             LEFT JOIN latest_nps n ON n.contact_id = c.id

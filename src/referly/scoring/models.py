@@ -98,3 +98,38 @@ class RecoveryItem(models.Model):
 
     def __str__(self) -> str:
         return f"Recovery {self.account_id}"
+
+
+class SettingsSource(models.TextChoices):
+    FORM = "form", "Settings page form"
+    TEXT = "text", "Settings page TOML text"
+    ICP_SUGGEST = "icp_suggest", "icp suggest"
+    FILE = "file", "Back to the REFERLY_SCORING file or the defaults"
+
+
+class ScoringSettingsVersion(models.Model):
+    """One version of the scoring settings as edited in Referly: the newest one is in force.
+
+    ``document`` is the whole settings document (every table of defaults.toml); a version with no document
+    hands the settings back to the REFERLY_SCORING file, or to the shipped defaults.
+    """
+
+    document = models.JSONField(null=True, blank=True)
+    changed_by = models.CharField(max_length=255, help_text="Who saved it: a login or a teammate's e-mail.")
+    changed_at = models.DateTimeField()
+    source = models.CharField(max_length=16, choices=SettingsSource.choices)
+    note = models.TextField(blank=True, default="", help_text="Why: e.g. the deals an ICP suggestion rests on.")
+    icp_from = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The version whose ICP criteria this one keeps: itself when it changed them.",
+    )
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Scoring settings {self.pk} ({self.source})"

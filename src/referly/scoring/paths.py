@@ -48,7 +48,37 @@ def warm_paths(con: duckdb.DuckDBPyConnection, min_path: float) -> pa.Table:
     best, contact = _best_key(con)
     return con.sql(
         f"""
-        WITH best_tie AS (
+        WITH {_HOPS_SQL}
+        SELECT sponsor_id, target_account_id, path_strength, paths, {contact} AS target_contact_id
+        FROM (
+            SELECT sponsor_id, target_account_id,
+                   1 - product(1 - p) AS path_strength, count(*) AS paths, max({best}) AS best
+            FROM hops
+            GROUP BY sponsor_id, target_account_id
+            HAVING 1 - product(1 - p) >= {min_path}
+        )
+        """
+    ).to_arrow_table()
+
+
+def paths_left_out(con: duckdb.DuckDBPyConnection, min_path: float) -> dict[str, int]:
+    """The (sponsor, target account) pairs with a tie that ``warm_paths`` leaves out, by reason: ``weak_path``
+    (weaker than ``min_path``) and ``sponsor_untouched`` (nobody on our team has a touch with the sponsor)."""
+    found = con.execute(
+        f"""WITH {_HOPS_SQL}
+            SELECT (SELECT count(*) FROM (SELECT 1 FROM hops GROUP BY sponsor_id, target_account_id
+                                          HAVING 1 - product(1 - p) < {min_path})),
+                   (SELECT count(*) FROM (SELECT DISTINCT t.sponsor_id, t.target_account_id FROM ties t
+                                          WHERE t.target_account_id <> t.sponsor_account_id
+                                            AND t.sponsor_id NOT IN (SELECT sponsor_id FROM best_tie)))"""
+    ).fetchall()
+    weak, untouched = found[0]
+    return {"weak_path": int(weak), "sponsor_untouched": int(untouched)}
+
+
+# Each hop teammate → sponsor → target contact, with its strength p: the CTEs ``warm_paths`` groups.
+_HOPS_SQL = f"""
+        best_tie AS (
             SELECT b AS sponsor_id, max(strength) AS tie FROM strengths GROUP BY b
         ),
         targets AS (
@@ -67,17 +97,7 @@ def warm_paths(con: duckdb.DuckDBPyConnection, min_path: float) -> pa.Table:
             SELECT t.*, bt.tie * t.confidence AS p
             FROM ties t JOIN best_tie bt ON bt.sponsor_id = t.sponsor_id
             WHERE t.target_account_id <> t.sponsor_account_id
-        )
-        SELECT sponsor_id, target_account_id, path_strength, paths, {contact} AS target_contact_id
-        FROM (
-            SELECT sponsor_id, target_account_id,
-                   1 - product(1 - p) AS path_strength, count(*) AS paths, max({best}) AS best
-            FROM hops
-            GROUP BY sponsor_id, target_account_id
-            HAVING 1 - product(1 - p) >= {min_path}
-        )
-        """
-    ).to_arrow_table()
+        )"""
 
 
 def path_ties_sql(chosen: str) -> str:

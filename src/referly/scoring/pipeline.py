@@ -7,19 +7,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 
 from referly.crm.lifecycle import Lifecycle, lifecycle_in
-from referly.scoring.actions import next_best_actions
+from referly.scoring.actions import next_best_actions_counted
 from referly.scoring.config import ScoringSettings
 from referly.scoring.context import DAY, Inputs, engine
-from referly.scoring.gates import gate_reasons, recovery_accounts
+from referly.scoring.gates import GATE_CODES, gate_reasons, recovery_accounts
 from referly.scoring.icp import icp_fit
 from referly.scoring.moments import best_moments
-from referly.scoring.paths import warm_paths
-from referly.scoring.sponsors import COMPONENTS, sponsor_components, sponsor_features, sponsor_scores
-from referly.scoring.strength import PairState, reduce_events, strength_of
+from referly.scoring.paths import paths_left_out, warm_paths
+from referly.scoring.sponsors import (
+    COMPONENTS,
+    missing_evidence,
+    sponsor_components,
+    sponsor_features,
+    sponsor_scores,
+)
+from referly.scoring.strength import SUMS, PairState, reduce_events, strength_of
 
 
 @dataclass
@@ -31,6 +38,7 @@ class Results:
     actions: pa.Table  # rank, sponsor_id, ..., channel, explanation, components (JSON): ACTION_SCHEMA
     recovery: pa.Table  # account_id, detractors, contact_ids
     timings: dict[str, float] = field(default_factory=dict)
+    left_out: dict[str, int] = field(default_factory=dict)  # "skipped.REASON" per warm path, "gated.CODE" per sponsor
 
 
 def run_pipeline(
@@ -66,6 +74,7 @@ def run_pipeline(
             "touches": state.table.column("touches"),
             "first_ts": state.table.column("first_ts"),
             "last_ts": state.table.column("last_ts"),
+            "activity_only": _activity_only(state.table),
         }
     )
     step("relationship strength")
@@ -90,14 +99,26 @@ def run_pipeline(
 
     paths = warm_paths(con, settings.min_path)
     con.register("paths", paths)
+    left_out = {f"skipped.{k}": v for k, v in paths_left_out(con, settings.min_path).items()}
     step("warm paths")
 
     features = sponsor_features(con, today, settings.gates.escalation_days)
     components = sponsor_components(features)
     scores = sponsor_scores(components, settings)
     con.register("features", features)
-    con.register("parts", pa.table({"score": np.round(scores, 2), **{n: components[n] for n in (*COMPONENTS, "risk")}}))
+    sponsor_parts = {n: components[n] for n in (*COMPONENTS, "risk")}
+    con.register(
+        "parts",
+        pa.table(
+            {
+                "score": np.round(scores, 2),
+                **sponsor_parts,
+                "missing": pa.array(missing_evidence(features), pa.list_(pa.string())),
+            }
+        ),
+    )
     explained = ", ".join(f"{name} := round(parts.{name}, 4)" for name in (*COMPONENTS, "risk"))
+    explained += ", missing := parts.missing"
     sponsors = con.sql(
         f"""SELECT f.contact_id, f.account_id, f.teammate_id, f.tie, parts.score, g.contact_id IS NOT NULL AS gated,
                   coalesce(g.reasons, []::VARCHAR[]) AS reasons,
@@ -108,11 +129,31 @@ def run_pipeline(
     con.register("sponsor_scores", sponsors)
     step("sponsor scores")
 
-    actions = next_best_actions(con, dict(settings.factors), settings.per_sponsor)
+    actions, skipped = next_best_actions_counted(con, dict(settings.factors), settings.per_sponsor)
+    left_out.update({f"skipped.{k}": v for k, v in skipped.items()})
+    left_out.update(_gated_by_code(con))
     recovery = recovery_accounts(con)
     step("next best actions")
     con.close()
-    return Results(as_of, strengths, fit_table, sponsors, actions, recovery, timings)
+    return Results(as_of, strengths, fit_table, sponsors, actions, recovery, timings, left_out)
+
+
+def _activity_only(pairs: pa.Table) -> pa.Array:
+    """Per pair: known only from a CRM's activity dates (kind 6), no real touch."""
+    real = sum(np.asarray(pairs.column(s).to_numpy(zero_copy_only=False), dtype=np.float64) for s in SUMS[:-1])
+    activity = np.asarray(pairs.column("d_activity").to_numpy(zero_copy_only=False), dtype=np.float64)
+    return pa.array((np.asarray(real) == 0) & (activity > 0), pa.bool_())
+
+
+def _gated_by_code(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Possible sponsors gated, per gate (a sponsor held by two gates counts under both)."""
+    rows = con.execute(
+        "SELECT code, count(*) FROM (SELECT unnest(g.codes) AS code FROM gated g JOIN pool ON pool.id = g.contact_id) "
+        "GROUP BY code"
+    ).fetchall()
+    found = {f"gated.{code}": 0 for code in GATE_CODES}
+    found.update({f"gated.{code}": int(n) for code, n in rows})
+    return found
 
 
 def as_of_moment(day: date | None) -> datetime:

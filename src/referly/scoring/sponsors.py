@@ -14,6 +14,9 @@ settings, summing to 100) less a risk penalty, clipped to 0-100:
 - advocacy: a case study, testimonial or webinar (1 theirs, 0.5 the account's), plus 0.3 per won
   referral and less 0.3 per declined one.
 - risk penalty: 15 points for an escalation resolved in the last `escalation_days`.
+
+Each sponsor also names the evidence it is ranked without (``missing_evidence``): no NPS answer, no
+interactions (or only a CRM's activity dates), no client-since date, no measured success, no warm path.
 """
 
 from __future__ import annotations
@@ -71,7 +74,8 @@ def sponsor_features(con: duckdb.DuckDBPyConnection, today: int, escalation_days
                    count(*) FILTER (stage = 'won') AS won, count(*) FILTER (stage = 'declined') AS declined
             FROM referrals GROUP BY referrer_contact_id
         ),
-        tie AS (SELECT b AS contact_id, max(strength) AS tie, arg_max(a, (strength, -a)) AS teammate_id
+        tie AS (SELECT b AS contact_id, max(strength) AS tie, arg_max(a, (strength, -a)) AS teammate_id,
+                       bool_and(activity_only) AS activity_only
                 FROM strengths GROUP BY b),
         reach AS (SELECT sponsor_id, count(*) FILTER (f.tier IN ('A', 'B')) AS reach
                   FROM paths p JOIN fit f ON f.account_id = p.target_account_id GROUP BY sponsor_id)
@@ -85,12 +89,16 @@ def sponsor_features(con: duckdb.DuckDBPyConnection, today: int, escalation_days
                coalesce(f.account_advocacy, false) AS account_advocacy,
                coalesce(f.recent_escalation, false) AS recent_escalation,
                coalesce(pa.won, 0) AS referrals_won, coalesce(pa.declined, 0) AS referrals_declined,
-               coalesce(t.tie, 0) AS tie, t.teammate_id, coalesce(r.reach, 0) AS reach
+               coalesce(t.tie, 0) AS tie, t.teammate_id, coalesce(r.reach, 0) AS reach,
+               t.contact_id IS NOT NULL AS touched, coalesce(t.activity_only, false) AS activity_only,
+               a.client_day IS NULL AS no_client_day, coalesce(pa_any.paths, 0) AS paths
         FROM pool p JOIN contacts c ON c.id = p.id JOIN accounts a ON a.id = p.account_id
         LEFT JOIN nps n ON n.contact_id = p.id LEFT JOIN account_nps an ON an.account_id = p.account_id
         LEFT JOIN facts f ON f.account_id = p.account_id LEFT JOIN personal pe ON pe.contact_id = p.id
         LEFT JOIN past pa ON pa.contact_id = p.id LEFT JOIN tie t ON t.contact_id = p.id
         LEFT JOIN reach r ON r.sponsor_id = p.id
+        LEFT JOIN (SELECT sponsor_id, count(*) AS paths FROM paths GROUP BY sponsor_id) pa_any
+               ON pa_any.sponsor_id = p.id
         """
     ).to_arrow_table()
 
@@ -146,3 +154,27 @@ def sponsor_scores(
     weights = dict(settings.sponsor_weights)
     total = sum(weights.get(name, 0.0) * components[name] for name in COMPONENTS)
     return np.clip(np.asarray(total, dtype=np.float64) - components["risk"], 0.0, 100.0)
+
+
+def missing_evidence(features: pa.Table) -> list[list[str]]:
+    """Per sponsor, in words, what the score is computed without: the explanation of a thin ranking."""
+    rows = features.select(
+        ["last_nps", "avg_nps", "touched", "activity_only", "no_client_day", "own_success", "account_success", "paths"]
+    ).to_pylist()
+    found: list[list[str]] = []
+    for r in rows:
+        missing = []
+        if r["last_nps"] is None and r["avg_nps"] is None:
+            missing.append("no NPS")
+        if not r["touched"]:
+            missing.append("no interactions: no proximity to our team")
+        elif r["activity_only"]:
+            missing.append("no interactions: proximity from CRM activity dates only")
+        if r["no_client_day"]:
+            missing.append("no client-since date or won deal: tenure unknown")
+        if not (r["own_success"] or r["account_success"]):
+            missing.append("no measured success")
+        if not r["paths"]:
+            missing.append("no warm path to a prospect")
+        found.append(missing)
+    return found

@@ -45,6 +45,25 @@ def day_sql(column: str) -> str:
     return f"({column} - DATE '1970-01-01')"
 
 
+def lifecycle_sql(account: str) -> str:
+    """SQL for the lifecycle of ``account`` (an alias of crm_account) as scoring reads it: as recorded, except
+    that while no account is recorded as a client (an export without a lifecycle column), one with a won deal is."""
+    return (
+        f"CASE WHEN {account}.lifecycle = 'prospect' "
+        "AND NOT EXISTS (SELECT 1 FROM crm_account x WHERE x.lifecycle = 'client') "
+        f"AND EXISTS (SELECT 1 FROM crm_opportunity w WHERE w.account_id = {account}.id AND w.stage = 'won') "
+        f"THEN 'client' ELSE {account}.lifecycle END"
+    )
+
+
+def client_since_sql(account: str) -> str:
+    """SQL for the day ``account`` became a client: as recorded, else the close of its first won deal."""
+    first_won = (
+        f"(SELECT min(w.closed_on) FROM crm_opportunity w WHERE w.account_id = {account}.id AND w.stage = 'won')"
+    )
+    return f"COALESCE({account}.client_since, {first_won})"
+
+
 def fetch_table(sql: str, names: list[str], types: dict[str, pa.DataType] | None = None) -> pa.Table:
     """Run ``sql`` on the system of record and return its rows as an Arrow table with these column names."""
     with connection.cursor() as cursor:
@@ -94,8 +113,8 @@ def load_inputs(events: pa.Table | None = None) -> Inputs:
         events=events,
         teammates=fetch_table("SELECT id, name, role FROM crm_teammate", ["id", "name", "role"]),
         accounts=fetch_table(
-            "SELECT id, name, industry, employees, CAST(annual_revenue AS FLOAT), country, lifecycle, "
-            f"{day_sql('client_since')}, custom FROM crm_account",
+            "SELECT id, name, industry, employees, CAST(annual_revenue AS FLOAT), country, "
+            f"{lifecycle_sql('crm_account')}, {day_sql(client_since_sql('crm_account'))}, custom FROM crm_account",
             [
                 "id",
                 "name",
@@ -134,7 +153,8 @@ def load_inputs(events: pa.Table | None = None) -> Inputs:
         connections=fetch_table(
             # Only ties a warm path can take: one end at a client account (the sponsor), the other at a
             # prospect (the target); about a third of them on the smb demo.
-            "WITH side AS (SELECT c.id, a.lifecycle FROM crm_contact c JOIN crm_account a ON a.id = c.account_id "
+            f"WITH side AS (SELECT c.id, {lifecycle_sql('a')} AS lifecycle FROM crm_contact c "
+            "JOIN crm_account a ON a.id = c.account_id "
             f"WHERE {lifecycle_in('a.lifecycle', Lifecycle.CLIENT, Lifecycle.PROSPECT)}) "
             "SELECT t.from_contact_id, t.to_contact_id, t.kind, t.confidence, t.provenance FROM crm_connection t "
             "JOIN side f ON f.id = t.from_contact_id JOIN side o ON o.id = t.to_contact_id "
@@ -181,6 +201,7 @@ def save_results(results: Results, settings_hash: str, started_at: datetime) -> 
             "gated": sum(results.sponsors.column("gated").to_pylist()),
             "actions": results.actions.num_rows,
             "recovery": results.recovery.num_rows,
+            **results.left_out,  # what was left out and why: "skipped.REASON" per warm path, "gated.CODE" per sponsor
         },
     )
     s = results.strengths

@@ -1,7 +1,9 @@
 """Relationship strength per pair, from time-stamped touches.
 
 The event-level reduction is one SQL aggregate (``reduction_sql``): per pair, a decayed sum per touch
-kind, ``Σ 2^(−age/half_life)``, plus counts and first and last touch. It is plain SQL so that it
+kind, ``Σ 2^(−age/half_life)``, plus counts and first and last touch. Kind 6 is a CRM's own activity
+date ("Last Activity Date"): no direction and no depth known, so it adds volume at a low weight, like a
+note, and never reciprocity or depth. It is plain SQL so that it
 can run where the events live (DuckDB here). Decayed sums fold forward exactly:
 ``sum(t1) = sum(t0) · 2^(−(t1−t0)/half_life) + Σ new``, so an incremental update equals a full
 recompute. Strength then combines, per pair:
@@ -12,7 +14,7 @@ recompute. Strength then combines, per pair:
                 likewise with D_out: one-way mail, either way, keeps the floor f of its volume, a balanced
                 exchange (both shares ≥ 0.5) all of it
 - depth       θ = 0.6 + 0.4 · min(1, (D_meeting + D_call) / (0.2 · Σ_k D_k))
-                (a fifth or more of live conversations counts fully)
+                (a fifth or more of live conversations counts fully; Σ_k counts notes and CRM activity too)
 - strength    s = 1 − exp(−V · ρ · θ / saturation), in [0, 1] (it reaches 1 only by rounding)
 """
 
@@ -30,7 +32,7 @@ import sqlglot
 from referly.scoring.config import StrengthSettings
 
 DAY = 86_400.0
-SUMS = ("d_out", "d_in", "d_meeting", "d_call", "d_note")
+SUMS = ("d_out", "d_in", "d_meeting", "d_call", "d_note", "d_activity")  # InteractionKind 1..6
 
 
 DIALECTS = ("duckdb", "sqlite", "postgres", "spark")
@@ -40,7 +42,7 @@ PLACEHOLDER = "referly_events_source"
 def reduction_sql(
     source: str, as_of: int, half_life_days: float, since: int | None = None, dialect: str = "duckdb"
 ) -> str:
-    """The reduction over ``source`` (a table or subquery with a, b, kind 1..5, ts in epoch seconds).
+    """The reduction over ``source`` (a table or subquery with a, b, kind 1..6, ts in epoch seconds).
 
     Written once, in DuckDB's SQL (``exp``, ``CASE``, ``GROUP BY``), and rendered by sqlglot for the
     engine where the events are stored: SQLite (3.35+, math functions), PostgreSQL or Spark SQL.
@@ -72,7 +74,7 @@ class PairState:
     """Per pair, the decayed sums at ``as_of`` (seconds) and the plain counts: all a strength needs."""
 
     as_of: int
-    table: pa.Table  # a, b, d_out, d_in, d_meeting, d_call, d_note, touches, first_ts, last_ts
+    table: pa.Table  # a, b, d_out, d_in, d_meeting, d_call, d_note, d_activity, touches, first_ts, last_ts
 
 
 def reduce_events(events: Any, as_of: int, settings: StrengthSettings, since: int | None = None) -> PairState:
@@ -121,7 +123,7 @@ def strength_of(table: pa.Table, settings: StrengthSettings) -> Strength:
     with np.errstate(divide="ignore", invalid="ignore"):
         back = np.where(exchanged > 0, (d["d_in"] + live) / exchanged, 0.0)
         forth = np.where(exchanged > 0, (d["d_out"] + live) / exchanged, 0.0)
-        total = exchanged + d["d_note"]
+        total = exchanged + d["d_note"] + d["d_activity"]
         deep = np.where(total > 0, live / (0.2 * total), 0.0)
     floor = settings.reciprocity_floor
     reciprocity = floor + (1.0 - floor) * np.minimum(1.0, 2.0 * np.minimum(back, forth))

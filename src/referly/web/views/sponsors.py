@@ -53,6 +53,7 @@ def sponsors(request: HttpRequest) -> HttpResponse:
             {
                 "score": s,
                 "parts": breakdown(s.components),
+                "missing": missing_of(s.components),
                 "asks": history.get(s.contact_id, []),
                 "linked": s.contact_id in linked,
             }
@@ -78,6 +79,8 @@ def breakdown(components: dict[str, Any]) -> list[tuple[str, str, float]]:
     """(label, value as read, bar width 0-100) for each component."""
     found = []
     for key, value in components.items():
+        if key == "missing":  # the evidence the score is computed without, shown apart (``missing_of``)
+            continue
         number = float(value or 0)
         label = str(COMPONENT_LABELS.get(key, key.replace("_", " ")))
         if key == "risk":
@@ -85,6 +88,12 @@ def breakdown(components: dict[str, Any]) -> list[tuple[str, str, float]]:
         else:
             found.append((label, f"{number:.2f}", round(max(0.0, min(number, 1.0)) * 100, 1)))
     return found
+
+
+def missing_of(components: dict[str, Any]) -> str:
+    """What the score is computed without, in words ("no NPS, no interactions: ..."), or ""."""
+    found = components.get("missing") or []
+    return ", ".join(str(x) for x in found) if isinstance(found, list) else ""
 
 
 def asks_of(contact_ids: list[int]) -> dict[int, list[Ask]]:
