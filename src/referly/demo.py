@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.table import Table
@@ -14,6 +14,9 @@ from rich.text import Text
 from referly.errors import Conflict, InvalidInput
 from referly.ingest.commands import SCALE_NAMES, fill_database, print_counts
 from referly.terminal import console
+
+if TYPE_CHECKING:
+    from referly.reports.fx import RatesFile
 
 DEMO_DB = Path("referly-demo.db")
 
@@ -66,9 +69,17 @@ def demo(scale: str, seed: int, db_path: Path | None, no_serve: bool, port: int)
             leftover.unlink(missing_ok=True)
         use_sqlite_file(path)
     open_database()
-    seconds = fill_database(scale, seed, date.today())
+    until = date.today()
+    seconds = fill_database(scale, seed, until)
     print_counts()
     console.print(f"\n[bold green]Demo company ready[/] in {seconds:.0f} s: {describe()}.")
+    rates = import_demo_rates(scale, seed, until)
+    dates = rates.dates
+    console.print(
+        f"Exchange rates: {len(rates.rates):,} synthetic rates of the demo company ({', '.join(rates.currencies)} "
+        f"per euro, {len(dates):,} working days from {dates[0]} to {dates[-1]}), not the ECB's.",
+        highlight=False,
+    )
     from django.db import transaction
 
     from referly.scoring.commands import print_actions
@@ -104,6 +115,22 @@ def demo(scale: str, seed: int, db_path: Path | None, no_serve: bool, port: int)
 
     console.print(f"  open http://127.0.0.1:{port}/ (the API: http://127.0.0.1:{port}/api/v1/docs)")
     run_server("127.0.0.1", port)
+
+
+def import_demo_rates(scale: str, seed: int, until: date) -> RatesFile:
+    """Store the demo company's synthetic exchange rates as `referly fx import` stores a file, in one transaction."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from referly.ingest.demo import DemoContext, volumes_for
+    from referly.ingest.demo.rates import FILE_NAME, demo_rates_csv
+    from referly.reports.exchange_rates import store_rates
+    from referly.reports.fx import read_rates
+
+    found = read_rates(demo_rates_csv(DemoContext(volumes_for(scale), seed, until)), FILE_NAME)
+    with transaction.atomic():
+        store_rates(found, timezone.now())
+    return found
 
 
 DEMO_PASSWORD = "referly-demo"  # the demo's own logins only: a local, synthetic company

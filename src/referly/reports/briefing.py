@@ -138,6 +138,7 @@ def fx_sentences(content: Mapping[str, Any]) -> list[str]:
         listed = ", ".join(f"{c['count']} in {c['currency']}" for c in view["missing"])
         found.append(
             f"Left out of every amount for want of an exchange rate: {view['missing_total']} opportunities "
-            f"({listed}). They still count in counts and rates. Add the rates with: {IMPORT_HINT}"
+            f"({listed}). They still count in counts and rates. Add the rates with: {IMPORT_HINT} "
+            "(or upload the file on the dashboard: Reports, Add exchange rates)."
         )
     return found

@@ -2,7 +2,8 @@
 
 Layout of the output folder: one file per table (``accounts.parquet``, ``contacts.parquet``, ...)
 and ``interactions/part-NNNNN.parquet`` with columns contact_id, teammate_id, kind, occurred_at (UTC, in
-milliseconds: Parquet has no second resolution).
+milliseconds: Parquet has no second resolution), and the synthetic company's exchange rates as
+``exchange-rates.csv`` (``date,currency,rate``, for ``referly fx import``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from referly.crm.models import (
 from referly.ingest.demo import generate_records
 from referly.ingest.demo.context import DemoContext
 from referly.ingest.demo.frame import Frame
+from referly.ingest.demo.rates import FILE_NAME, write_demo_rates
 from referly.ingest.demo.touches import event_blocks
 from referly.referrals.models import Ask, Referral, ReferralTransition
 
@@ -87,6 +89,7 @@ def write_enterprise(ctx: DemoContext, out: Path, on_progress: Callable[[str, in
         total += len(block)
         on_progress("interactions", len(block))
     written["interactions"] = total
+    written[FILE_NAME] = write_demo_rates(ctx, out)
     return written
 
 
