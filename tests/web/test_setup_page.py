@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from referly.scoring.models import ScoreRun
 from tests.web.conftest import Company, logged_in, text_of
@@ -31,3 +34,17 @@ def test_a_member_sees_the_checklist_but_no_score_button(client: Client, company
     assert c.post(reverse("web:score_now")).status_code == 403
     empty = text_of(c.get(reverse("web:sponsors")).content.decode())
     assert "referly score" not in empty
+
+
+def test_the_setup_page_groups_its_counts_in_the_readers_language(company: Company) -> None:
+    from referly.readiness.queries import gather
+
+    contacts = gather(timezone.now().date()).contacts
+    assert contacts >= 1000, "the demo company has thousands of contacts"
+    english = text_of(logged_in(Client(), company.team.member).get(reverse("web:setup")).content.decode())
+    assert f"{contacts:,} contacts: " in english
+    french = logged_in(Client(HTTP_ACCEPT_LANGUAGE="fr"), company.team.member).get(reverse("web:setup"))
+    grouped = f"{contacts:,}".replace(",", "\u00a0")
+    assert f"{grouped} contacts : " in french.content.decode()  # the no-break space kept (text_of would squeeze it)
+    sentences = re.findall(r"<p>(.*?)</p>|<li>(.*?)</li>", french.content.decode())
+    assert not [s for s in sentences if re.search(r"\d{4,}|\d,\d{3}", "".join(s))], "a raw count on the page"

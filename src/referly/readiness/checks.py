@@ -12,12 +12,18 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from referly.kit.numbers import counted
 from referly.reports.backtest import MINIMUM_POSITIVES
 from referly.reports.evidence import MINIMUM_SAMPLE
 from referly.scoring.left_out import left_out
 
 OK, THIN, EMPTY = "ok", "thin", "empty"
 MAILBOX_COMMAND = "referly source add imap --host HOST --user USER --owner EMAIL"
+
+
+def _grouped(values: dict[str, int | str]) -> dict[str, str]:
+    """A sentence's values with every count grouped as the active language writes it (1,999,310; 1 999 310)."""
+    return {key: counted(value) if isinstance(value, int) else value for key, value in values.items()}
 
 
 def connect_a_mailbox() -> str:
@@ -97,11 +103,11 @@ def team(c: Counts) -> Line:
             _("Team"),
             THIN,
             ngettext(
-                "%(n)d teammate, %(m)d without an e-mail (%(names)s): they cannot log in or connect a mailbox.",
-                "%(n)d teammates, %(m)d without an e-mail (%(names)s): they cannot log in or connect a mailbox.",
+                "%(n)s teammate, %(m)s without an e-mail (%(names)s): they cannot log in or connect a mailbox.",
+                "%(n)s teammates, %(m)s without an e-mail (%(names)s): they cannot log in or connect a mailbox.",
                 c.teammates,
             )
-            % {"n": c.teammates, "m": len(c.teammates_without_email), "names": names},
+            % _grouped({"n": c.teammates, "m": len(c.teammates_without_email), "names": names}),
             numbers,
             "referly import teammates TEAM.csv (with an email column)",
             "web:import",
@@ -110,8 +116,8 @@ def team(c: Counts) -> Line:
         "team",
         _("Team"),
         OK,
-        ngettext("%(n)d teammate, each with an e-mail.", "%(n)d teammates, each with an e-mail.", c.teammates)
-        % {"n": c.teammates},
+        ngettext("%(n)s teammate, each with an e-mail.", "%(n)s teammates, each with an e-mail.", c.teammates)
+        % _grouped({"n": c.teammates}),
         numbers,
     )
 
@@ -133,12 +139,14 @@ def accounts(c: Counts) -> Line:
             "referly import EXPORT_FOLDER --preset hubspot",
             "web:import",
         )
-    sentence = _("%(n)d accounts: %(clients)d clients (%(won)d from a won deal), %(prospects)d prospects.") % {
-        "n": c.accounts,
-        "clients": c.clients,
-        "won": c.clients_from_deals,
-        "prospects": c.prospects,
-    }
+    sentence = _("%(n)s accounts: %(clients)s clients (%(won)s from a won deal), %(prospects)s prospects.") % _grouped(
+        {
+            "n": c.accounts,
+            "clients": c.clients,
+            "won": c.clients_from_deals,
+            "prospects": c.prospects,
+        }
+    )
     if c.clients == 0:
         return Line(
             "accounts",
@@ -168,8 +176,8 @@ def contacts(c: Counts) -> Line:
         "contacts",
         _("Contacts"),
         OK,
-        _("%(n)d contacts: %(clients)d at client accounts, %(prospects)d at prospects.")
-        % {"n": c.contacts, "clients": c.contacts_at_clients, "prospects": c.contacts_at_prospects},
+        _("%(n)s contacts: %(clients)s at client accounts, %(prospects)s at prospects.")
+        % _grouped({"n": c.contacts, "clients": c.contacts_at_clients, "prospects": c.contacts_at_prospects}),
         numbers,
         "referly import contacts CONTACTS.csv",
         "web:import",
@@ -187,8 +195,8 @@ def deals(c: Counts) -> Line:
         "deals",
         _("Deals"),
         OK,
-        _("%(n)d deals, %(won)d won (%(linked)d linked to an account).")
-        % {"n": c.deals, "won": c.won_deals, "linked": c.won_deals_with_account},
+        _("%(n)s deals, %(won)s won (%(linked)s linked to an account).")
+        % _grouped({"n": c.deals, "won": c.won_deals, "linked": c.won_deals_with_account}),
         numbers,
         "referly import opportunities DEALS.csv (with the account column)",
         "web:import",
@@ -215,9 +223,9 @@ def interactions(c: Counts) -> Line:
         "calendars": c.calendars,
     }
     sentence = _(
-        "%(n)d interactions and %(activity)d CRM activity dates; "
-        "%(mailboxes)d mailboxes and %(calendars)d calendars connected."
-    ) % {"n": c.interactions, "activity": c.crm_activity, "mailboxes": c.mailboxes, "calendars": c.calendars}
+        "%(n)s interactions and %(activity)s CRM activity dates; "
+        "%(mailboxes)s mailboxes and %(calendars)s calendars connected."
+    ) % _grouped({"n": c.interactions, "activity": c.crm_activity, "mailboxes": c.mailboxes, "calendars": c.calendars})
     line = Line("interactions", _("Interactions and mailboxes"), OK, sentence, numbers, MAILBOX_COMMAND, "web:sources")
     connect = connect_a_mailbox()
     if c.interactions == 0 and c.crm_activity == 0:
@@ -234,7 +242,7 @@ def nps(c: Counts) -> Line:
         "nps",
         _("NPS"),
         OK,
-        ngettext("%(n)d NPS answer.", "%(n)d NPS answers.", c.nps_answers) % {"n": c.nps_answers},
+        ngettext("%(n)s NPS answer.", "%(n)s NPS answers.", c.nps_answers) % _grouped({"n": c.nps_answers}),
         {"nps_answers": c.nps_answers},
         "referly import signals NPS.csv (kind nps, with nps_score)",
         "web:import",
@@ -253,10 +261,10 @@ def icp(c: Counts) -> Line:
         _("Ideal customer profile"),
         OK,
         _(
-            "%(n)d ICP criteria; %(described)d of %(accounts)d accounts have an industry, a size, "
+            "%(n)s ICP criteria; %(described)s of %(accounts)s accounts have an industry, a size, "
             "a revenue or a country."
         )
-        % {"n": c.icp_criteria, "described": c.accounts_described, "accounts": c.accounts},
+        % _grouped({"n": c.icp_criteria, "described": c.accounts_described, "accounts": c.accounts}),
         numbers,
         "referly icp suggest --apply",
         "web:settings",
@@ -273,8 +281,8 @@ def moments(c: Counts) -> Line:
         "moments",
         _("Moments"),
         OK,
-        _("%(open)d moments open now, from %(n)d trigger signals on record.")
-        % {"open": c.open_moments, "n": c.moment_signals},
+        _("%(open)s moments open now, from %(n)s trigger signals on record.")
+        % _grouped({"open": c.open_moments, "n": c.moment_signals}),
         {"open_moments": c.open_moments, "trigger_signals": c.moment_signals},
         "referly import signals SIGNALS.csv",
         "web:import",
@@ -315,18 +323,18 @@ def sponsors(c: Counts) -> Line:
             line,
             EMPTY,
             ngettext(
-                "0 possible sponsors: %(n)d client account but no contact there. Import its contacts.",
-                "0 possible sponsors: %(n)d client accounts but no contact there. Import their contacts.",
+                "0 possible sponsors: %(n)s client account but no contact there. Import its contacts.",
+                "0 possible sponsors: %(n)s client accounts but no contact there. Import their contacts.",
                 c.clients,
             )
-            % {"n": c.clients},
+            % _grouped({"n": c.clients}),
             "referly import contacts CONTACTS.csv",
         )
     found = ngettext(
-        "%(n)d possible sponsor at %(clients)d client accounts.",
-        "%(n)d possible sponsors at %(clients)d client accounts.",
+        "%(n)s possible sponsor at %(clients)s client accounts.",
+        "%(n)s possible sponsors at %(clients)s client accounts.",
         c.contacts_at_clients,
-    ) % {"n": c.contacts_at_clients, "clients": c.clients}
+    ) % _grouped({"n": c.contacts_at_clients, "clients": c.clients})
     missing = []
     if c.nps_answers == 0:
         missing.append(_("no NPS"))
@@ -350,8 +358,8 @@ def gates(c: Counts) -> Line:
         "gates",
         _("Gates"),
         OK,
-        _("The gates read %(nps)d NPS answers and %(risks)d escalations or churn risks; %(gated)d gates hold now.")
-        % {"nps": c.nps_answers, "risks": c.risk_signals, "gated": gated},
+        _("The gates read %(nps)s NPS answers and %(risks)s escalations or churn risks; %(gated)s gates hold now.")
+        % _grouped({"nps": c.nps_answers, "risks": c.risk_signals, "gated": gated}),
         numbers,
         "referly import signals SIGNALS.csv",
         "web:import",
@@ -419,10 +427,14 @@ def warm_paths(c: Counts) -> Line:
             "referly import connections CONNECTIONS.csv, or referly capture linkedin EXPORT.zip",
             "web:import",
         )
-    sentence = _("%(ties)d ties between clients and prospects; %(touched)d client contacts in touch with our team.") % {
-        "ties": c.client_prospect_ties,
-        "touched": c.client_contacts_touched,
-    }
+    sentence = _(
+        "%(ties)s ties between clients and prospects; %(touched)s client contacts in touch with our team."
+    ) % _grouped(
+        {
+            "ties": c.client_prospect_ties,
+            "touched": c.client_contacts_touched,
+        }
+    )
     if c.interactions == 0:
         return _with(
             line,
@@ -451,17 +463,17 @@ def actions(c: Counts) -> Line:
             line,
             EMPTY,
             ngettext(
-                "0 next best actions: %(n)d warm path found, and left out (see why below).",
-                "0 next best actions: %(n)d warm paths found, all left out (see why below).",
+                "0 next best actions: %(n)s warm path found, and left out (see why below).",
+                "0 next best actions: %(n)s warm paths found, all left out (see why below).",
                 skipped,
             )
-            % {"n": skipped},
+            % _grouped({"n": skipped}),
         )
     return _with(
         line,
         OK,
-        ngettext("%(n)d next best action in the latest run.", "%(n)d next best actions in the latest run.", made)
-        % {"n": made},
+        ngettext("%(n)s next best action in the latest run.", "%(n)s next best actions in the latest run.", made)
+        % _grouped({"n": made}),
         fix=False,
     )
 
@@ -471,7 +483,7 @@ def reports(c: Counts) -> Line:
         "reports",
         _("Reports"),
         OK,
-        ngettext("%(n)d referral on record.", "%(n)d referrals on record.", c.referrals) % {"n": c.referrals},
+        ngettext("%(n)s referral on record.", "%(n)s referrals on record.", c.referrals) % _grouped({"n": c.referrals}),
         {"referrals": c.referrals, "deals": c.deals},
         "referly import referrals REFERRALS.csv",
         "web:today",
@@ -491,7 +503,8 @@ def backtest(c: Counts) -> Line:
         "backtest",
         _("Backtest"),
         OK,
-        _("%(n)d past asks, %(good)d led to an introduction.") % {"n": c.asks_tracked, "good": c.asks_introduced},
+        _("%(n)s past asks, %(good)s led to an introduction.")
+        % _grouped({"n": c.asks_tracked, "good": c.asks_introduced}),
         {"asks": c.asks_tracked, "introduced": c.asks_introduced},
         "referly evaluate ranking",
         "web:board",
@@ -503,10 +516,10 @@ def backtest(c: Counts) -> Line:
             line.sentence
             + " "
             + _(
-                "The backtest needs at least %(n)d asks, %(k)d that led to an introduction and %(k)d that did not: "
+                "The backtest needs at least %(n)s asks, %(k)s that led to an introduction and %(k)s that did not: "
                 "move referrals along the board as they happen."
             )
-            % {"n": MINIMUM_SAMPLE, "k": MINIMUM_POSITIVES},
+            % _grouped({"n": MINIMUM_SAMPLE, "k": MINIMUM_POSITIVES}),
         )
     return _with(line, OK, line.sentence, fix=False)
 

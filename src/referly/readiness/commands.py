@@ -51,7 +51,7 @@ def doctor(as_json: bool) -> None:
             "or in Settings → Mailboxes and calendars."
         )
     else:
-        console.print(f"{c.mailboxes} mailbox(es) and {c.calendars} calendar(s) connected.")
+        console.print(f"{c.mailboxes:,} mailbox(es) and {c.calendars:,} calendar(s) connected.")
     if c.teammates_without_email:
         console.print("Teammates without an e-mail: " + ", ".join(c.teammates_without_email))
     for sentence in found.left_out:
