@@ -57,6 +57,9 @@ def _register() -> None:
     main.add_command(evaluate)
     main.add_command(score)
     main.add_command(actions)
+    from referly.scoring.icp_commands import icp
+
+    main.add_command(icp)
     from referly.privacy.commands import export_person, forget
     from referly.referrals.script_commands import script
 
@@ -67,16 +70,27 @@ def _register() -> None:
 
     main.add_command(referral)
     main.add_command(ask)
+    from referly.outbox.commands import outbox
+    from referly.outbox.commands import send as ask_send
+
+    ask.add_command(ask_send)
+    main.add_command(outbox)
     main.add_command(script)
     from referly.jobs.commands import job, worker
 
     main.add_command(worker)
     main.add_command(job)
+    from referly.readiness.commands import doctor
+
+    main.add_command(doctor)
     from referly.reports.commands import plan, report, review
 
     main.add_command(review)
     main.add_command(report)
     main.add_command(plan)
+    from referly.reports.fx_commands import fx
+
+    main.add_command(fx)
     from referly.access.commands import user
     from referly.web.serve import serve
 

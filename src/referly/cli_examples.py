@@ -11,6 +11,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "ask list": ("referly ask list --contact jane@client.example",),
     "ask log": ("referly ask log jane@client.example --kind referral --by ana@ourco.example",),
     "ask outcome": ("referly ask outcome 42 declined",),
+    "ask send": ("referly ask send 31 --lang fr --edit", "referly ask send --referral 12 --yes --now"),
     "capture calendar": ("referly capture calendar ~/Downloads/calendar.ics --dry-run",),
     "capture linkedin": ("referly capture linkedin Connections.csv --teammate ana@ourco.example",),
     "capture mail": (
@@ -38,6 +39,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "init": ("referly init", "REFERLY_DATABASE_URL=postgresql://referly@db/referly referly init"),
     "job add": ("referly job add score",),
     "job list": ("referly job list --state failed",),
+    "outbox list": ("referly outbox list --state failed", "referly outbox list --json"),
+    "outbox show": ("referly outbox show 7",),
     "plan": ("referly plan --goal-share 0.2 --json",),
     "portal expire": ("referly portal expire",),
     "portal link": ("referly portal link jane@client.example --lang fr --days 14",),

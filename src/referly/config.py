@@ -118,6 +118,11 @@ REFERRAL_GOAL_SHARE = Setting(
 REFERRAL_GOAL_MONTHS = Setting(
     "REFERLY_REFERRAL_GOAL_MONTHS", "18", "Months from the first monthly review to reach the referral goal share."
 )
+BASE_CURRENCY = Setting(
+    "REFERLY_BASE_CURRENCY",
+    "EUR",
+    "Currency report amounts are converted to, at the exchange rates imported with `referly fx import`.",
+)
 CHROMIUM = Setting(
     "REFERLY_CHROMIUM", "", "Chromium executable that prints PDF reports. Empty: chromium (or Chrome) found on PATH."
 )
@@ -137,6 +142,24 @@ SMTP_URL = Setting(
 SMTP_PASSWORD = Setting("REFERLY_SMTP_PASSWORD", "", "The SMTP password, when it is not in REFERLY_SMTP_URL.")
 SMTP_CA_FILE = Setting("REFERLY_SMTP_CA_FILE", "", "A CA file to trust for the SMTP server's certificate.")
 MAIL_FROM = Setting("REFERLY_MAIL_FROM", "referly@localhost", "The address messages from Referly are sent from.")
+SMTP_PASSWORD_FILE = Setting(
+    "REFERLY_SMTP_PASSWORD_FILE", "", "A file holding the SMTP password (its first line), e.g. a mounted secret."
+)
+ASK_FROM = Setting(
+    "REFERLY_ASK_FROM",
+    "",
+    "Empty: asks go from their owner's own address. An address (e.g. referrals@ourco.example): asks go from it, "
+    "with the owner in Reply-To.",
+)
+SMTP_HOURLY_LIMIT = Setting(
+    "REFERLY_SMTP_HOURLY_LIMIT", "50", "Messages one owner may send per hour; the rest wait for the next hour."
+)
+SMTP_MAX_ATTEMPTS = Setting(
+    "REFERLY_SMTP_MAX_ATTEMPTS", "5", "Tries of a message before it is marked failed and its owner is told."
+)
+FOLLOW_UP_DAYS = Setting(
+    "REFERLY_FOLLOW_UP_DAYS", "5", "Working days without a reply after which a follow-up is proposed to the owner."
+)
 BASE_URL = Setting(
     "REFERLY_BASE_URL", "http://127.0.0.1:8000", "The address people reach Referly at, for links in messages."
 )
@@ -181,6 +204,7 @@ ALL: tuple[Setting, ...] = (
     JOB_MAX_ATTEMPTS,
     REFERRAL_GOAL_SHARE,
     REFERRAL_GOAL_MONTHS,
+    BASE_CURRENCY,
     CHROMIUM,
     WEBHOOK_ALLOW_PRIVATE,
     WEBHOOK_TIMEOUT,
@@ -188,6 +212,11 @@ ALL: tuple[Setting, ...] = (
     SMTP_PASSWORD,
     SMTP_CA_FILE,
     MAIL_FROM,
+    SMTP_PASSWORD_FILE,
+    ASK_FROM,
+    SMTP_HOURLY_LIMIT,
+    SMTP_MAX_ATTEMPTS,
+    FOLLOW_UP_DAYS,
     BASE_URL,
     TEAM_DOMAINS,
     CAPTURE_BLOCKLIST,

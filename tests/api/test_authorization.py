@@ -20,6 +20,7 @@ MOS_RECORD = {"admin": OK, "manager": OK, "member": OK, "other": 404, "viewer": 
 ACT_ON_MOS = {"admin": OK, "manager": OK, "member": OK, "other": 404, "viewer": 403}
 CREATE_FOR_MO = {"admin": OK, "manager": OK, "member": OK, "other": 403, "viewer": 403}
 IMPORTERS = {"admin": OK, "manager": OK, "member": 403, "other": 403, "viewer": 403}
+ONLY_MO = {"admin": 404, "manager": 404, "member": OK, "other": 404, "viewer": 404}  # one's own notifications only
 ADMINS = {"admin": OK, "manager": 403, "member": 403, "other": 403, "viewer": 403}
 
 SIGNAL_ROWS = {"rows": [{"account": "client.example", "kind": "renewal", "occurred_on": "2026-09-01"}]}
@@ -80,6 +81,15 @@ RULES: dict[str, tuple[Call, dict[str, Any]]] = {
         lambda w, t: get(f"/webhooks/{_a_webhook()}/deliveries", t),
         ADMINS,
     ),
+    "GET /outbox": (lambda w, t: get("/outbox", t), EVERYONE),
+    "GET /outbox/{message_id}": (lambda w, t: get(f"/outbox/{_a_message_for_mo(w)}", t), MOS_RECORD),
+    "POST /outbox": (lambda w, t: post("/outbox", t, {"action_id": w.action.pk}), ACT_ON_MOS),
+    "GET /notifications": (lambda w, t: get("/notifications", t), EVERYONE),
+    "POST /notifications/read": (lambda w, t: post("/notifications/read", t, {}), EVERYONE),
+    "POST /notifications/{notice_id}/read": (
+        lambda w, t: post(f"/notifications/{_a_notice_for_mo(w)}/read", t, {}),
+        ONLY_MO,
+    ),
 }
 WEBHOOK = {"url": "https://hooks.example.com/referly", "events": ["referral.won"]}
 
@@ -93,6 +103,33 @@ def _a_webhook() -> int:
         url=WEBHOOK["url"], events=["referral.won"], secret="whsec_", created_at=timezone.now()
     )
     return made.pk
+
+
+def _a_message_for_mo(w: World) -> int:
+    from django.utils import timezone
+
+    from referly.outbox.models import OutboxMessage
+
+    made = OutboxMessage.objects.create(
+        owner_id=w.referral.owner_id,
+        referral=w.referral,
+        contact=w.sponsor,
+        from_address=w.team.member.email,
+        to_address=w.sponsor.email or "sponsor@client.example",
+        subject="An introduction?",
+        text="Hello",
+        message_id="<authz@northbeam.example>",
+        created_at=timezone.now(),
+    )
+    return made.pk
+
+
+def _a_notice_for_mo(w: World) -> int:
+    from django.utils import timezone
+
+    from referly.notices.services import notify
+
+    return notify(w.referral.owner, "reply", "Sam replied", "/outbox/1/", "outbox:1", timezone.now()).pk
 
 
 def delete(path: str, token: str | None) -> HttpResponse:

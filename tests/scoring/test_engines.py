@@ -84,7 +84,9 @@ def test_the_database_reduces_the_fixture_as_duckdb_does(events: pa.Table, on_du
         cursor.execute("CREATE TABLE referly_fixture_events (a BIGINT, b BIGINT, kind SMALLINT, ts BIGINT)")
         cursor.executemany("INSERT INTO referly_fixture_events VALUES (%s, %s, %s, %s)", list(rows))
         cursor.execute(
-            reduction_sql("referly_fixture_events", AS_OF, load_settings(stored=False).strength.half_life_days, dialect=dialect)
+            reduction_sql(
+                "referly_fixture_events", AS_OF, load_settings(stored=False).strength.half_life_days, dialect=dialect
+            )
         )
         fetched = cursor.fetchall()
     table = pa.table({name: [row[i] for row in fetched] for i, name in enumerate(COLUMNS)})

@@ -11,7 +11,9 @@ from referly.api import (
     imports,
     interactions,
     metrics,
+    notices,
     opportunities,
+    outbox,
     referrals,
     scripts,
     signals,
@@ -32,4 +34,6 @@ ALL: list[tuple[str, Router]] = [
     ("/imports", imports.router),
     ("/webhooks", webhooks.router),
     ("/tables", tables.router),
+    ("/outbox", outbox.router),
+    ("/notifications", notices.router),
 ]

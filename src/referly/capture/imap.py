@@ -9,16 +9,22 @@ interaction's unique key, and a Message-ID taken once per sync).
 Call ``sync_mailbox`` outside any transaction: it commits per batch. A connection, TLS or login failure is
 one ``Unavailable`` sentence; a connection lost (or a command refused) during the sync is ``Interrupted``:
 what was committed stays.
+
+Messages that may answer something the team sent (a reply, an automatic reply, a bounce) are handed whole to
+the handlers given to ``hand_returns_to`` (the outbox gives its own at start-up): a handler picks them from
+the batch's headers, and only those are fetched whole (``BODY.PEEK[]``, leaving them unread); what a handler
+did is counted in the summary's ``outbox``, in the batch's transaction. Capture itself stays headers-only.
 """
 
 from __future__ import annotations
 
 import imaplib
+import logging
 import shlex
 import socket
 import ssl
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
@@ -40,7 +46,20 @@ BATCH = 500
 TIMEOUT = 60.0  # seconds to connect, and to wait for any one answer
 TOKEN_TIMEOUT = 60  # seconds the OAuth2 token command may take
 HEADER = b"BODY[HEADER]"
+WHOLE = b"BODY[]"
 SENT = b"\\sent"
+
+logger = logging.getLogger(__name__)
+
+Wanted = Callable[[Mapping[int, bytes], str, datetime], set[int]]  # (headers by UID, owner, now) -> UIDs
+Apply = Callable[[bytes, str, datetime], str]  # (whole message, owner, now) -> what it did
+_RETURNS: list[tuple[Wanted, Apply]] = []
+
+
+def hand_returns_to(wanted: Wanted, apply: Apply) -> None:
+    """Give the messages ``wanted`` picks (from a batch's headers) whole to ``apply``, at every IMAP sync."""
+    if (wanted, apply) not in _RETURNS:
+        _RETURNS.append((wanted, apply))
 
 
 class Interrupted(Unavailable):
@@ -105,6 +124,7 @@ def _sync_folder(client: Any, source: Source, folder: str, run: MailCapture) -> 
     for start in range(0, len(uids), BATCH):
         batch = uids[start : start + BATCH]
         fetched = client.fetch(batch, ["BODY.PEEK[HEADER]"])
+        returns = _returns(client, fetched, source.owner.email or "", run.now)
         with transaction.atomic():
             for uid in batch:
                 where = f"imap {source.host}/{folder} UID {uid}"
@@ -112,8 +132,35 @@ def _sync_folder(client: Any, source: Source, folder: str, run: MailCapture) -> 
                 if header is None:  # expunged since the search
                     continue
                 run.take(where, bytes(header))
+            for apply, whole in returns:
+                _apply(apply, whole, source.owner.email or "", run)
             run.commit()
             SourceCursor.objects.filter(pk=cursor.pk).update(last_uid=batch[-1], uid_validity=validity)
+
+
+def _returns(client: Any, fetched: Mapping[int, Any], owner: str, now: datetime) -> list[tuple[Apply, bytes]]:
+    """The whole messages each handler wants from the batch, fetched without marking them read."""
+    if not _RETURNS or not owner:
+        return []
+    headers = {uid: bytes(data[HEADER]) for uid, data in fetched.items() if data.get(HEADER) is not None}
+    found: list[tuple[Apply, bytes]] = []
+    for wanted, apply in _RETURNS:
+        chosen = sorted(wanted(headers, owner, now))
+        if not chosen:
+            continue
+        whole = client.fetch(chosen, ["BODY.PEEK[]"])
+        found += [(apply, bytes(whole[uid][WHOLE])) for uid in chosen if whole.get(uid, {}).get(WHOLE) is not None]
+    return found
+
+
+def _apply(apply: Apply, raw: bytes, owner: str, run: MailCapture) -> None:
+    try:
+        with transaction.atomic():  # a savepoint: a handler's failure leaves the batch's captures whole
+            did = apply(raw, owner, run.now)
+    except Exception as exc:  # one odd message must not stop the sync; the log keeps the traceback
+        logger.exception("a returned message could not be applied")
+        did = f"unrelated: unexpected error ({type(exc).__name__})"
+    run.summary.outbox[did] += 1
 
 
 @contextmanager

@@ -52,6 +52,8 @@ def table(summary: Summary, what: str, dry_run: bool) -> Table:
     out.add_row("interactions added" if what != "connections" else "connections added", f"{summary.added:,}")
     for label, count in sorted(summary.people.items()):
         out.add_row(f"people: {label}", f"{count:,}")
+    for outcome, count in sorted(summary.outbox.items()):  # what came back for the messages Referly sent
+        out.add_row(f"sent messages: {outcome.replace('_', ' ')}", f"{count:,}")
     return out
 
 

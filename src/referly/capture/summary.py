@@ -30,6 +30,7 @@ class Summary:
     files: int = 0
     unknown_domains: Counter[str] = field(default_factory=Counter)
     refused: bool = False  # --strict and an error: nothing was written
+    outbox: Counter[str] = field(default_factory=Counter)  # what came back for sent messages: reply, bounce...
 
     @property
     def accounted(self) -> int:
@@ -48,4 +49,5 @@ class Summary:
             "files": self.files,
             "errors": [{"where": e.where, "header": e.header, "reason": e.reason} for e in self.errors],
             "unknown_domains": dict(self.unknown_domains.most_common(20)),
+            "outbox": dict(sorted(self.outbox.items())),
         }

@@ -27,6 +27,7 @@ from referly.jobs.queue import LeaseLost, claim_next, enqueue_occurrences, fail,
 from referly.jobs.schedule import SCHEDULE, Recurring, due_occurrences
 
 Webhooks = Callable[[Callable[[], datetime]], dict[str, int]]
+Mail = Callable[[datetime], dict[str, int]]
 
 # SQLite has one write lock, and a writer waiting for it (the web app, another worker) only looks again
 # every 100 ms or so: a worker draining many short jobs back to back would keep it out. Pausing this
@@ -68,6 +69,7 @@ class Worker:
         say: Say = _quiet,
         pause: float = 0.0,
         webhooks: Webhooks | None = deliver_webhooks,
+        mail: tuple[tuple[str, Mail], ...] | None = None,
     ) -> None:
         self.name = name
         self.lease = lease
@@ -79,6 +81,7 @@ class Worker:
         self.say = say
         self.pause = pause
         self.webhooks = webhooks
+        self.mail = mail_senders() if mail is None else mail
         self.tally = Tally()
         self.stopping = threading.Event()
 
@@ -97,6 +100,7 @@ class Worker:
                 with database_errors():
                     self.upkeep()
                     self.deliver()
+                    self.send_mail()
                     while not self.stopping.is_set() and not self._enough(max_jobs):
                         if self.run_next() is None:
                             break
@@ -140,6 +144,21 @@ class Worker:
                 f"{tally['gave_up']} given up, {tally['disabled']} subscription(s) disabled.",
                 "failed" if tally["disabled"] else "",
             )
+
+    def send_mail(self) -> None:
+        """Hand the due outbox messages and digests to the SMTP server; a failure of one is said, never fatal."""
+        for what, send in self.mail:
+            try:
+                tally = send(self.clock())
+            except ReferlyError as exc:
+                self.say(f"{what}: {exc}", "warning")
+                continue
+            except Exception:
+                self.say(f"{what} failed: {traceback.format_exc()}", "failed")
+                continue
+            if any(tally.values()):
+                counts = ", ".join(f"{count} {name.replace('_', ' ')}" for name, count in tally.items() if count)
+                self.say(f"{what}: {counts}.", "failed" if tally.get("failed") else "")
 
     def run_next(self) -> Job | None:
         """Claim the oldest due job and run it; None when nothing is due."""
@@ -192,6 +211,15 @@ class Worker:
         job.state = JobState.FAILED
         kept = " (its traceback is kept: referly job list --state failed --json)" if _unexpected(error) else ""
         self.say(f"Job {job.pk} ({job.kind}) failed: {job.summary}{kept}", "failed")
+
+
+def mail_senders() -> tuple[tuple[str, Mail], ...]:
+    """The outbox's deliveries, the follow-ups whose day has come, and the daily digests."""
+    from referly.notices.digest import send_due
+    from referly.outbox.delivery import deliver_due
+    from referly.outbox.followups import upkeep
+
+    return (("Outbox", deliver_due), ("Follow-ups", upkeep), ("Digests", send_due))
 
 
 def _unexpected(error: str) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.db.models import QuerySet
+
 from referly.crm.models import Teammate
 from referly.notices.models import Notice
 
@@ -14,3 +16,8 @@ def notify(teammate: Teammate, kind: str, text: str, url: str, key: str, now: da
         teammate=teammate, kind=kind, key=key[:120], defaults={"text": text[:500], "url": url[:300], "created_at": now}
     )
     return notice
+
+
+def mark_read(notices: QuerySet[Notice], now: datetime) -> int:
+    """Mark ``notices`` read (those not read yet); how many."""
+    return notices.filter(read_at__isnull=True).update(read_at=now)

@@ -30,14 +30,19 @@ def allowed(current: str, wanted: str) -> bool:
 def change(message: OutboxMessage, wanted: str, at: datetime, note: str = "") -> OutboxMessage:
     """Move ``message`` to ``wanted`` and keep the change in its history; a forbidden move is a Conflict.
 
-    Saves the message's state only; the caller saves the other fields it changed (in the same transaction).
+    Saves the message's state only; the caller saves the other fields it changed (in the same transaction). The
+    write is a compare-and-set on the state read: of two workers moving the same message, the second gets a Conflict.
     """
     if not allowed(message.state, wanted):
         raise Conflict(
             f"The message to {message.to_address} is {message.state}: it cannot become {wanted}",
             code="outbox_state",
         )
+    if OutboxMessage.objects.filter(pk=message.pk, state=message.state).update(state=wanted) == 0:
+        raise Conflict(
+            f"The message to {message.to_address} changed meanwhile: it is no longer {message.state}",
+            code="outbox_state_changed",
+        )
     MessageChange.objects.create(message=message, from_state=message.state, to_state=wanted, at=at, note=note[:2000])
     message.state = wanted
-    message.save(update_fields=["state"])
     return message

@@ -44,7 +44,7 @@ from referly.scoring.models import NextBestAction, RelationshipStrength, Sponsor
 
 ERASED = "[erased]"
 _PLUS_TAG = re.compile(r"\+[^@]*@")
-APPS = ("crm", "referrals", "reports", "scoring", "admin")
+APPS = ("crm", "referrals", "reports", "scoring", "admin", "outbox", "notices")
 # Other records' own identities are never rewritten: a colleague called Joann keeps her e-mail.
 IDENTITY_FIELDS = {"email", "domain", "first_name", "last_name", "company_name", "company_key"}
 
@@ -115,6 +115,7 @@ def forget(email: str, now: datetime) -> dict[str, int]:
         merged_record={"erased": True}
     )
     done["greetings scrubbed"] = _scrub_first_name(person)
+    done["outbox messages erased"] = _erase_messages(chain, addresses)
     Contact.objects.filter(pk=person.pk).update(
         first_name="",
         last_name="",
@@ -161,6 +162,17 @@ def _scrub_first_name(person: Contact) -> int:
             ReferralTransition.objects.filter(pk=pk).update(note=cleaned[0], draft=cleaned[1])
             touched += 1
     return touched
+
+
+def _erase_messages(chain: list[int], addresses: set[str]) -> int:
+    """The messages sent to the person keep their state and dates (counts are made of them), nothing of their text.
+    A message not sent yet is cancelled by the next delivery pass (its contact is erased)."""
+    message = apps.get_model("outbox", "OutboxMessage")
+    erased = message.objects.filter(Q(contact_id__in=chain) | Q(to_address__in={a.lower() for a in addresses})).update(
+        to_name="", to_address=ERASED, subject=ERASED, text=ERASED, html="", answer_line=""
+    )
+    apps.get_model("outbox", "InvalidAddress").objects.filter(address__in={a.lower() for a in addresses}).delete()
+    return int(erased)
 
 
 def _delete_scores(contact_id: int) -> int:
@@ -267,6 +279,12 @@ def export_person(email: str) -> dict[str, Any]:
             Signal.objects.filter(contact=person).values("kind", "occurred_on", "nps_score", "metric", "detail")
         ),
         "asks": list(Ask.objects.filter(contact=person).values("kind", "asked_at", "outcome", "override_reason")),
+        "messages": list(
+            apps.get_model("outbox", "OutboxMessage")
+            .objects.filter(Q(contact=person) | Q(to_address=(person.email or "").lower()))
+            .order_by("created_at")
+            .values("from_address", "to_address", "subject", "text", "state", "created_at", "sent_at", "answered_at")
+        ),
         "referrals": [
             {
                 "id": r.pk,

@@ -156,6 +156,8 @@ def referral_page(
             "transitions": transitions,
             "drafts": [t for t in transitions if t.draft],
             "asks": asks,
+            "outbox_messages": list(referral.outbox_messages.order_by("created_at", "id")),
+            "can_send": referral.stage == "identified" and who.acts_for(referral.owner_id),
             "moves": moves(referral, who),
             "failure": failure,
             "here": reverse("web:referral", args=[referral.pk]),

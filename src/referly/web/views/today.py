@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from referly.access.roles import Permission
 from referly.access.services import Actor, require_act_for
 from referly.errors import ReferlyError
+from referly.outbox.models import MessageKind, MessageState, OutboxMessage
 from referly.outreach import context as script_context
 from referly.outreach.scripts import LANGUAGES, REFERRAL_CHANNEL, SCRIPT_CHANNEL
 from referly.outreach.scripts import render as render_script
@@ -77,6 +78,7 @@ def today_page(
             "section": "today",
             "run": run,
             "cards": cards,
+            "follow_ups": follow_ups_to_approve(who),
             "listing": listing,
             "scope": scope,
             "scopes": [(s, wording.SCOPE_LABELS[s]) for s in scopes(who)],
@@ -95,6 +97,7 @@ def action_cards(
     actions: list[NextBestAction], who: Actor, script: str, lang: str, refusal: Refusal | None
 ) -> list[dict[str, Any]]:
     asked = under_way([(a.sponsor_id, a.target_account_id) for a in actions])
+    sent = latest_messages([r.pk for r in asked.values()])
     cards = []
     for action in actions:
         channel = script or SCRIPT_CHANNEL.get(action.channel, "email")
@@ -112,11 +115,31 @@ def action_cards(
                 "script": text,
                 "script_problem": problem,
                 "can_act": who.acts_for(action.owner_id),
-                "referral": asked.get((action.sponsor_id, action.target_account_id)),
+                "referral": (referral := asked.get((action.sponsor_id, action.target_account_id))),
+                "message": sent.get(referral.pk) if referral is not None else None,
                 "refusal": refusal if refusal is not None and refusal.action_id == action.pk else None,
             }
         )
     return cards
+
+
+def follow_ups_to_approve(who: Actor) -> list[OutboxMessage]:
+    """The drafted follow-ups waiting for their owner's approval, when the person may approve them."""
+    if who.teammate_id is None:
+        return []
+    waiting = OutboxMessage.objects.filter(
+        owner_id=who.teammate_id, kind=MessageKind.FOLLOW_UP, state=MessageState.QUEUED, approved_at__isnull=True
+    )
+    return list(waiting.select_related("referral__target_account").order_by("created_at", "id")[:20])
+
+
+def latest_messages(referral_ids: list[int]) -> dict[int, OutboxMessage]:
+    """The latest outbox message of each referral, for the queued / sent / replied badge on its action."""
+    found: dict[int, OutboxMessage] = {}
+    for message in OutboxMessage.objects.filter(referral_id__in=referral_ids).order_by("created_at", "id"):
+        if message.referral_id is not None:
+            found[message.referral_id] = message
+    return found
 
 
 def script_text(action: NextBestAction, channel: str, lang: str) -> str:
