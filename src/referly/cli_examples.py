@@ -40,6 +40,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "job add": ("referly job add score",),
     "job list": ("referly job list --state failed",),
     "outbox list": ("referly outbox list --state failed", "referly outbox list --json"),
+    "outbox settle": ("referly outbox settle 12 sent --by ana@ourco.example", "referly outbox settle 12 queue"),
     "outbox show": ("referly outbox show 7",),
     "plan": ("referly plan --goal-share 0.2 --json",),
     "portal expire": ("referly portal expire",),

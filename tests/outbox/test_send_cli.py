@@ -47,3 +47,32 @@ def test_sending_twice_or_nothing_is_refused_with_a_sentence(cli: Callable[..., 
     assert refused.exit_code != 0 and "Give either an ACTION_ID" in refused.output
     missing = cli("outbox", "show", "99")
     assert missing.exit_code != 0 and "No outbox message with id 99" in missing.output
+
+
+@pytest.mark.django_db
+def test_a_message_of_unknown_fate_is_settled_from_the_command_line(cli: Callable[..., Result]) -> None:
+    from django.utils import timezone
+
+    from referly.outbox.models import MessageState, OutboxMessage
+    from tests.factories import make_teammate
+
+    owner = make_teammate("Ana Ruiz", email="ana@ourco.example")
+    message = OutboxMessage.objects.create(
+        owner=owner,
+        state=MessageState.UNKNOWN,
+        from_address=owner.email,
+        to_address="jane@client.example",
+        subject="An introduction",
+        text="Hi",
+        message_id="<lost@ourco.example>",
+        created_at=timezone.now(),
+    )
+    wrong = cli("outbox", "settle", str(message.pk), "resend")
+    assert wrong.exit_code == 2 and "'resend' is not one of 'sent', 'queue'" in wrong.output
+    settled = cli("outbox", "settle", str(message.pk), "queue", "--by", "Ana")
+    assert settled.exit_code == 0, settled.output
+    message.refresh_from_db()
+    assert (message.state, message.next_try_at is not None) == (MessageState.QUEUED, True)
+    assert message.changes.get(from_state="unknown").note == "queued again by Ana"
+    again = cli("outbox", "settle", str(message.pk), "sent")
+    assert again.exit_code != 0 and "cannot become sent" in again.output

@@ -190,6 +190,26 @@ def show(message_id: int, as_json: bool) -> None:
     console.print("\n".join(lines), markup=False, highlight=False)
 
 
+@outbox.command("settle")
+@click.argument("message_id", type=int)
+@click.argument("decision", type=click.Choice(["sent", "queue"]))
+@click.option("--by", default="", help="Who decides (recorded in the message's history). Default: the command line.")
+@database_option
+def settle(message_id: int, decision: str, by: str) -> None:
+    """Settle a message left "unknown — check": it did leave (sent), or send it again (queue)."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from referly.database import open_database
+
+    open_database()
+    from referly.outbox.services import settle_unknown
+
+    with transaction.atomic():
+        message = settle_unknown(message_id, decision, by or "the command line", timezone.now())
+    console.print(f"Outbox message {message.pk}: {message.get_state_display()}.", markup=False, highlight=False)
+
+
 def _row(message: Any) -> dict[str, Any]:
     return {
         "id": message.pk,

@@ -3,7 +3,8 @@
 Whether the server took such a message cannot be known from our side, so it is never sent again blindly. It is
 looked up by its Message-ID in the owner's Sent folder, through each of their IMAP sources (mail clients and many
 servers file what was submitted there): found, it is ``sent``; not found (or the owner has no mailbox source), it is
-``unknown`` and its owner is told to check, then to send it again or not (``referly outbox retry``).
+``unknown`` and its owner is told to check, then to send it again or not
+(``referly outbox settle ID sent|queue``, or the message's page).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from django.db.models import Q
 
 from referly import config, mail
 from referly.crm.models import Contact, ForgottenAddress, Signal, Teammate, address_digest
-from referly.errors import Conflict, InvalidInput, NotPermitted
+from referly.errors import Conflict, InvalidInput, NotFound, NotPermitted
 from referly.outbox import guard
 from referly.outbox.models import InvalidAddress, MessageChange, MessageKind, MessageState, OutboxMessage
 from referly.outreach import context as script_context
@@ -176,3 +176,25 @@ def _detractor_max_score() -> int:
     from referly.scoring.config import load_settings
 
     return load_settings().gates.detractor_max_score
+
+
+def settle_unknown(message_id: int, decision: str, by: str, now: datetime) -> OutboxMessage:
+    """Settle a message left in "unknown — check" (a worker stopped while the server took it): a person says it
+    did leave (``sent``), or has it sent again (``queue``). It is never re-sent without this decision."""
+    from referly.outbox.states import change
+
+    if decision not in ("sent", "queue"):
+        raise InvalidInput(f"No decision {decision!r}: choose sent or queue", field="decision", code="decision")
+    message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
+    if message is None:
+        raise NotFound(f"No outbox message with id {message_id}", code="outbox_message_not_found")
+    if decision == "sent":
+        change(message, MessageState.SENT, now, f"marked sent by {by}")
+        if message.sent_at is None:
+            message.sent_at = now
+            message.save(update_fields=["sent_at"])
+    else:
+        change(message, MessageState.QUEUED, now, f"queued again by {by}")
+        message.next_try_at = now
+        message.save(update_fields=["next_try_at"])
+    return message

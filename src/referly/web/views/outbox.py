@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from referly.access.roles import Permission
 from referly.access.services import Actor, require_act_for
-from referly.errors import InvalidInput, NotFound, NotPermitted, ReferlyError
+from referly.errors import NotFound, NotPermitted, ReferlyError
 from referly.outbox import followups, states
 from referly.outbox import services as outbox
 from referly.outbox.models import MessageKind, MessageState, OutboxMessage
@@ -288,17 +288,6 @@ def resolve(request: HttpRequest, message_id: int) -> HttpResponse:
     me = who.teammate()
     name = me.name if me is not None else who.email
     with transaction.atomic():
-        locked = OutboxMessage.objects.select_for_update().get(pk=message.pk)
-        if decision == "sent":
-            states.change(locked, MessageState.SENT, now, f"marked sent by {name}")
-            if locked.sent_at is None:
-                locked.sent_at = now
-                locked.save(update_fields=["sent_at"])
-        elif decision == "queue":
-            states.change(locked, MessageState.QUEUED, now, f"queued again by {name}")
-            locked.next_try_at = now
-            locked.save(update_fields=["next_try_at"])
-        else:
-            raise InvalidInput(f"No decision {decision!r}: choose sent or queue", field="decision", code="decision")
+        locked = outbox.settle_unknown(message.pk, decision, name, now)
     messages.success(request, _("Message %(id)s: %(state)s.") % {"id": locked.pk, "state": locked.get_state_display()})
     return redirect(reverse("web:outbox_message", args=[message.pk]))
