@@ -124,3 +124,18 @@ def test_a_review_exports_as_pdf(client: Client, company: Company) -> None:
     assert c.post(reverse("web:freeze"), {"month": "2026-10"}).status_code == 302
     pdf = c.get(reverse("web:review_export", args=["2026-10", "pdf"]))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_an_address_that_bounced_hard_is_shown_on_its_account(client: Client, company: Company) -> None:
+    from django.utils import timezone
+
+    from referly.outbox.models import InvalidAddress
+
+    sponsor = company.mine[0].sponsor
+    InvalidAddress.objects.create(address=sponsor.email.lower(), since=timezone.now(), reason="5.1.1 user unknown")
+    c = logged_in(client, company.team.member)
+    html = c.get(reverse("web:account", args=[sponsor.account_id])).content.decode()
+    shown = text_of(html.split('id="bounced"')[1].split("</section>")[0])
+    assert f"{sponsor.name} ({sponsor.email}): bounced on" in shown and "5.1.1 user unknown" in shown
+    french = logged_in(Client(HTTP_ACCEPT_LANGUAGE="fr"), company.team.member)
+    assert "aucune sollicitation" in french.get(reverse("web:account", args=[sponsor.account_id])).content.decode()

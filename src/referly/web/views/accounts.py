@@ -62,5 +62,18 @@ def account(request: HttpRequest, account_id: int) -> HttpResponse:
             "contacts": found.contacts.count(),
             "people": people_we_talk_to(found.pk, timezone.now()),
             "recent_days": RECENT_DAYS,
+            "bounced": bounced_at(found.pk),
         },
     )
+
+
+def bounced_at(account_id: int) -> list[dict[str, object]]:
+    """The account's contacts whose address bounced hard: no ask goes to them until it is corrected."""
+    from referly.crm.models import Contact
+    from referly.outbox.models import InvalidAddress
+
+    contacts = {c.email.lower(): c for c in Contact.objects.filter(account_id=account_id).exclude(email="")}
+    return [
+        {"contact": contacts[b.address], "since": b.since, "reason": b.reason}
+        for b in InvalidAddress.objects.filter(address__in=list(contacts)).order_by("address")
+    ]
