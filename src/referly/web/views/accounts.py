@@ -72,7 +72,7 @@ def bounced_at(account_id: int) -> list[dict[str, object]]:
     from referly.crm.models import Contact
     from referly.outbox.models import InvalidAddress
 
-    contacts = {c.email.lower(): c for c in Contact.objects.filter(account_id=account_id).exclude(email="")}
+    contacts = {c.email.lower(): c for c in Contact.objects.filter(account_id=account_id, email__gt="") if c.email}
     return [
         {"contact": contacts[b.address], "since": b.since, "reason": b.reason}
         for b in InvalidAddress.objects.filter(address__in=list(contacts)).order_by("address")
