@@ -111,7 +111,9 @@ def test_the_ask_only_takes_a_post(client: Client, company: Company) -> None:
 
 def test_without_a_run_today_says_how_to_get_one(client: Client, team: Any) -> None:
     page = logged_in(client, team.member).get(reverse("web:today"))
-    assert page.status_code == 200 and "referly score" in page.content.decode()
+    html = page.content.decode()
+    assert page.status_code == 200 and "No scoring run yet" in html and "referly score" not in html
+    assert reverse("web:setup") + "#readiness-actions" in html  # where Score now is
 
 
 def test_today_and_the_board_take_a_bounded_number_of_queries(
