@@ -381,3 +381,23 @@ def message(
         f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: {at:%a, %d %b %Y %H:%M:%S +0000}\r\n"
         f"Message-ID: {mid}\r\n{extra}MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nHi.\r\n"
     ).encode()
+
+
+def inbox_source(
+    server: Dovecot, now: datetime, user: str = "alice@example.com", password: str = "alice-secret"
+) -> Any:
+    """A Referly IMAP source reading ``user``'s INBOX over TLS on ``server``, owned by the teammate ``user``."""
+    from referly.capture.sources import add_imap_source
+
+    return add_imap_source(
+        host="127.0.0.1",
+        port=server.imaps_port,
+        security="tls",
+        username=user,
+        password=password,
+        token_command="",
+        folders=["INBOX"],
+        owner_email=user,
+        ca_file=str(server.ca_file),
+        now=now,
+    )

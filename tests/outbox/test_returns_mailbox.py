@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from referly.capture.sources import add_imap_source, sync_source
+from referly.capture.sources import sync_source
 from referly.crm.models import Teammate
 from referly.notices.models import Notice
 from referly.outbox.models import InvalidAddress, MessageKind, MessageState, OutboxMessage
 from referly.referrals.models import Referral
-from tests.capture.dovecot import Dovecot, message, need_dovecot, running_dovecot
+from tests.capture.dovecot import Dovecot, inbox_source, message, need_dovecot, running_dovecot
 from tests.factories import make_account, make_contact, make_teammate
 from tests.outbox import samples
 from tests.outbox.samples import OWNER
@@ -105,18 +105,7 @@ def test_replies_auto_replies_and_bounces_come_back_through_the_mailbox(
             message("news@acme.example", OWNER, BACK, subject="Our newsletter"),  # not about the outbox
         ],
     )
-    source = add_imap_source(
-        host="127.0.0.1",
-        port=dovecot.imaps_port,
-        security="tls",
-        username=OWNER,
-        password="alice-secret",
-        token_command="",
-        folders=["INBOX"],
-        owner_email=OWNER,
-        ca_file=str(dovecot.ca_file),
-        now=NOW,
-    )
+    source = inbox_source(dovecot, NOW)
 
     summary = sync_source(source, NOW)
 
@@ -158,18 +147,7 @@ def test_a_second_soft_bounce_is_for_good_and_a_resync_applies_nothing_twice(
 ) -> None:
     soft = outbox["soft"]
     dovecot.append(OWNER, "INBOX", [samples.dsn("carol@acme.example", BACK, "<ask5@example.com>", status="4.2.2")])
-    source = add_imap_source(
-        host="127.0.0.1",
-        port=dovecot.imaps_port,
-        security="tls",
-        username=OWNER,
-        password="alice-secret",
-        token_command="",
-        folders=["INBOX"],
-        owner_email=OWNER,
-        ca_file=str(dovecot.ca_file),
-        now=NOW,
-    )
+    source = inbox_source(dovecot, NOW)
     assert dict(sync_source(source, NOW).outbox) == {"bounce_soft": 1}
     soft.refresh_from_db()
     assert soft.state == S.QUEUED

@@ -14,7 +14,7 @@ from django.test import Client
 from django.urls import reverse
 
 from referly.access.services import create_user
-from referly.capture.sources import add_imap_source, sync_source
+from referly.capture.sources import sync_source
 from referly.crm.models import Signal
 from referly.notices.digest import send_due
 from referly.notices.models import Notice
@@ -22,7 +22,7 @@ from referly.outbox.models import MessageState, OutboxMessage
 from referly.outreach.context import measured_result
 from referly.referrals.models import Ask, Referral
 from referly.scoring.models import NextBestAction
-from tests.capture.dovecot import Dovecot, need_dovecot, running_dovecot
+from tests.capture.dovecot import Dovecot, inbox_source, need_dovecot, running_dovecot
 from tests.mail_server import smtp_server
 from tests.outbox import samples
 from tests.outbox.samples import OWNER
@@ -73,18 +73,7 @@ def test_an_ask_goes_out_comes_back_replied_and_reaches_the_digest(
 
         back = datetime.now(tz=UTC) + timedelta(minutes=5)
         dovecot.append(OWNER, "INBOX", [samples.reply(sponsor.email, back, message.message_id)])
-        source = add_imap_source(
-            host="127.0.0.1",
-            port=dovecot.imaps_port,
-            security="tls",
-            username=OWNER,
-            password="alice-secret",
-            token_command="",
-            folders=["INBOX"],
-            owner_email=OWNER,
-            ca_file=str(dovecot.ca_file),
-            now=back,
-        )
+        source = inbox_source(dovecot, back)
         assert sync_source(source, back).outbox["reply"] == 1
         message.refresh_from_db()
         assert message.state == MessageState.REPLIED

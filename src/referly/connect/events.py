@@ -85,7 +85,7 @@ _SENTENCES = {
         "none": "aucune",
     },
 }
-_STAGES = {
+STAGE_WORDS = {
     "en": {
         "identified": "identified",
         "requested": "requested",
@@ -132,7 +132,7 @@ def chat_message(event_type: str, data: dict[str, Any], language: str) -> dict[s
     Codes (ask kinds, outcomes, credit types) are shown as stored: they are the API's words too.
     """
     language = language if language in _SENTENCES else "en"
-    words, stages = _SENTENCES[language], _STAGES[language]
+    words, stages = _SENTENCES[language], STAGE_WORDS[language]
     if event_type in ("webhook.test", "ask.sent", "ask.replied", "credit.assigned", "action.created"):
         text = words[event_type].format(
             asked_by=data.get("asked_by") or words["someone"],

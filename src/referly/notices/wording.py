@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from referly.connect.events import STAGE_WORDS
+from referly.scoring.actions import MOMENT_WORDS
+
 LANGUAGES = ("en", "fr")
 
 SENTENCES: dict[str, dict[str, str]] = {
@@ -67,21 +70,10 @@ DIGEST: dict[str, dict[str, str]] = {
     },
 }
 
+# A referral stage and a credit as the digest names them (the webhooks' and chat messages' words for stages).
 STAGES: dict[str, dict[str, str]] = {
-    "fr": {
-        "identified": "identifiée",
-        "requested": "demandée",
-        "introduced": "introduit",
-        "meeting": "rendez-vous",
-        "opportunity": "opportunité",
-        "won": "gagnée",
-        "lost": "perdue",
-        "declined": "refusée",
-        "no_response": "sans réponse",
-        "withdrawn": "retirée",
-        "sourced": "source",
-        "influenced": "influence",
-    },
+    "en": {**STAGE_WORDS["en"], "sourced": "sourced", "influenced": "influenced"},
+    "fr": {**STAGE_WORDS["fr"], "sourced": "source", "influenced": "influence"},
 }
 
 
@@ -98,16 +90,7 @@ def stage_word(language: str, stage: str) -> str:
 
 
 MOMENTS: dict[str, dict[str, str]] = {
-    "en": {
-        "measured_success": "a measured win",
-        "renewal": "a renewal",
-        "expansion": "an expansion",
-        "case_study": "a case study",
-        "testimonial": "a testimonial",
-        "webinar": "a webinar",
-        "onboarding_completed": "onboarding completed",
-        "nps_promoter": "a promoter NPS answer",
-    },
+    "en": MOMENT_WORDS,
     "fr": {
         "measured_success": "un résultat mesuré",
         "renewal": "un renouvellement",
