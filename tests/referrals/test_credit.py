@@ -150,3 +150,31 @@ def test_a_referral_to_an_account_in_active_pipeline_is_influenced_from_the_star
     made = create(make_contact(make_account(lifecycle="client")), target.pk, None, owner, now=T0, actor=None)
     assert (made.attribution, made.opportunity_id) == ("influenced", open_deal.pk)
     assert Referral.objects.get(pk=made.pk).credit_note.startswith(f"deal {open_deal.pk} was already open")
+
+
+def test_a_change_to_one_referral_recomputes_exactly_what_a_full_pass_would(db: object) -> None:
+    """Only the referrals sharing a target (account or e-mail, step by step) with the one that moved are
+    recomputed: a full pass over every referral afterwards finds nothing left to change."""
+    from referly.referrals.services import recompute_credit, sharing_a_target
+
+    owner = make_teammate("Alice Martin")
+    acme, other, elsewhere = make_account("Acme"), make_account("Other"), make_account("Elsewhere")
+    jo = make_contact(acme, email="jo@acme.example")
+
+    def sponsor() -> object:
+        return make_contact(make_account(lifecycle="client"))
+
+    first = create(sponsor(), acme.pk, jo, owner, now=T0, actor=None)
+    jo.account = other  # Jo moved to Other: a referral to Jo there names the same person
+    jo.save(update_fields=["account"])
+    second = create(sponsor(), other.pk, jo, owner, now=T0 + timedelta(days=2), actor=None)
+    third = create(sponsor(), other.pk, None, owner, now=T0 + timedelta(days=4), actor=None)
+    apart = create(sponsor(), elsewhere.pk, None, owner, now=T0 + timedelta(days=4), actor=None)
+    assert sharing_a_target(first.pk) == {first.pk, second.pk, third.pk}  # through jo's e-mail, then Other
+    assert sharing_a_target(apart.pk) == {apart.pk}
+    assert recompute_credit() == 0
+    for stage in ("requested", "declined"):  # the first ends before an introduction: it holds nothing any more
+        advance(first.pk, stage, actor=owner, now=T0 + timedelta(days=6))
+        assert recompute_credit() == 0, "the scoped pass left a referral's credit behind"
+    assert Referral.objects.get(pk=second.pk).attribution != "duplicate"
+    assert Referral.objects.get(pk=third.pk).duplicate_of_id == second.pk

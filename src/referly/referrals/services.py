@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from referly import config
 from referly.crm import normalise
@@ -139,7 +139,7 @@ def create(
         stage_changed_at=now,
     )
     ReferralTransition.objects.create(referral=referral, to_stage=S.IDENTIFIED, at=now, actor=actor, note=note)
-    recompute_credit()
+    recompute_credit(around=referral.pk)
     referral.refresh_from_db()
     return referral
 
@@ -162,7 +162,7 @@ def advance(
     with transaction.atomic():  # a refusal half-way (the ask cap) leaves nothing behind
         moved = _advance(referral_id, stage, actor, now, note, expected_version, consent, override_reason)
         if recompute:
-            recompute_credit()
+            recompute_credit(around=moved.pk)
             moved.refresh_from_db()
         return moved
 
@@ -276,11 +276,13 @@ def _close_opportunity(opportunity_id: int, stage: str, now: datetime) -> None:
         OpportunityStageChange.objects.create(opportunity=deal, stage=target, changed_at=now)
 
 
-def recompute_credit(window_days: int | None = None) -> int:
-    """Apply the credit rules to every referral; returns how many changed."""
+def recompute_credit(window_days: int | None = None, around: int | None = None) -> int:
+    """Apply the credit rules to every referral (or only to those that share a target with ``around``, the
+    one referral that changed: the others' credit cannot move); returns how many changed."""
     window = window_days if window_days is not None else config.ATTRIBUTION_DAYS.count("days")
+    scope = Referral.objects.all() if around is None else Referral.objects.filter(pk__in=sharing_a_target(around))
     rows = list(
-        Referral.objects.values(
+        scope.values(
             "id",
             "created_at",
             "target_account_id",
@@ -335,6 +337,25 @@ def recompute_credit(window_days: int | None = None) -> int:
             )
     Referral.objects.bulk_update(changed, ["attribution", "duplicate_of", "opportunity", "credit_note"], batch_size=500)
     return len(changed)
+
+
+def sharing_a_target(referral_id: int) -> set[int]:
+    """``referral_id`` and every referral linked to it through a shared target account or target e-mail, step
+    by step (the credit rules compare referrals on exactly these): the only ones whose credit it can change."""
+    accounts: set[int] = set()
+    emails: set[str] = set()
+    while True:
+        found = list(
+            Referral.objects.filter(
+                Q(pk=referral_id) | Q(target_account_id__in=accounts) | Q(target_contact__email__in=emails)
+            ).values_list("id", "target_account_id", "target_contact__email")
+        )
+        more_accounts = {account for _, account, _ in found} - accounts
+        more_emails = {email for _, _, email in found if email} - emails
+        if not more_accounts and not more_emails:
+            return {pk for pk, _, _ in found}
+        accounts |= more_accounts
+        emails |= more_emails
 
 
 def _ended_unintroduced(stage: str, consent_at: datetime | None) -> bool:
