@@ -134,3 +134,14 @@ def test_the_preview_warns_maps_columns_and_stages_and_saves_the_choice(
     result = cli("import", "opportunities", str(path), "--mapping", str(saved))
     assert result.exit_code == 0, result.output
     assert Opportunity.objects.get(external_id="92").stage == "qualification"
+
+
+def test_the_preview_warns_in_french_for_a_french_reader(team: Team, mappings: Path) -> None:
+    c = logged_in(Client(HTTP_ACCEPT_LANGUAGE="fr"), team.manager)
+    deals = upload("hubspot-crm-exports-all-deals-2024-05-01.csv", DEALS)
+    html = c.post(reverse("web:import"), {"file": deals, "preset": "hubspot"}).content.decode()
+    warnings = html.split('id="import-warnings"')[1].split("</section>")[0]
+    assert "affaires : pas de colonne entreprise" in warnings
+    assert "affaire gagnée ne fera pas de son entreprise une cliente" in warnings
+    assert "(vouliez-vous dire" in warnings and "importée comme ouverte" in warnings
+    assert "no company column" not in warnings

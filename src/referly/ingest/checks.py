@@ -9,10 +9,15 @@ import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as noop
+from django.utils.translation import ngettext
+
 from referly.crm.models import OpportunityStage
 from referly.ingest.mapping import Section
 from referly.ingest.outcome import ImportWarning
 from referly.ingest.rows import MappedRow
+from referly.kit.numbers import counted
 
 UNKNOWN_SHOWN = 12
 
@@ -21,9 +26,9 @@ UNKNOWN_SHOWN = 12
 class Need:
     """An optional field that feeds something Referly needs, and what its absence costs, counted."""
 
-    label: str  # how the field is called in a sentence ("company")
+    label: str  # how the field is called in a sentence ("company"); each text is translated where it is said
     one: str  # the cost for one record affected
-    many: str  # the cost for n records, with {n}
+    many: str  # the cost for n records, with %(n)s
     counts: Callable[[MappedRow], bool] = lambda row: True
 
 
@@ -34,43 +39,43 @@ def _won(row: MappedRow) -> bool:
 NEEDS: dict[str, dict[str, Need]] = {
     "opportunities": {
         "account": Need(
-            "company",
-            "1 won deal will not make its company a client",
-            "{n} won deals will not make their companies clients",
+            noop("company"),
+            noop("1 won deal will not make its company a client"),
+            noop("%(n)s won deals will not make their companies clients"),
             _won,
         ),
         "amount": Need(
-            "amount",
-            "1 deal will have no amount: won revenue and pipeline value leave it out",
-            "{n} deals will have no amount: won revenue and pipeline value leave them out",
+            noop("amount"),
+            noop("1 deal will have no amount: won revenue and pipeline value leave it out"),
+            noop("%(n)s deals will have no amount: won revenue and pipeline value leave them out"),
         ),
         "created_on": Need(
-            "create date",
-            "1 deal will have no create date: time to close and attribution windows leave it out",
-            "{n} deals will have no create date: time to close and attribution windows leave them out",
+            noop("create date"),
+            noop("1 deal will have no create date: time to close and attribution windows leave it out"),
+            noop("%(n)s deals will have no create date: time to close and attribution windows leave them out"),
         ),
         "source": Need(
-            "source",
-            "1 deal will have no source: a referral-sourced deal cannot be told from the rest",
-            "{n} deals will have no source: referral-sourced deals cannot be told from the rest",
+            noop("source"),
+            noop("1 deal will have no source: a referral-sourced deal cannot be told from the rest"),
+            noop("%(n)s deals will have no source: referral-sourced deals cannot be told from the rest"),
         ),
     },
     "contacts": {
         "title": Need(
-            "title",
-            "1 contact will have no title: seniority and sponsor fit cannot be judged",
-            "{n} contacts will have no title: seniority and sponsor fit cannot be judged",
+            noop("title"),
+            noop("1 contact will have no title: seniority and sponsor fit cannot be judged"),
+            noop("%(n)s contacts will have no title: seniority and sponsor fit cannot be judged"),
         ),
     },
     "accounts": {
         "lifecycle": Need(
-            "lifecycle",
-            "1 account will be a prospect: a client cannot be told from the rest",
-            "{n} accounts will all be prospects: clients cannot be told from the rest",
+            noop("lifecycle"),
+            noop("1 account will be a prospect: a client cannot be told from the rest"),
+            noop("%(n)s accounts will all be prospects: clients cannot be told from the rest"),
         ),
     },
 }
-KIND_WORD = {"opportunities": "deals"}
+KIND_WORD = {"opportunities": noop("deals"), "contacts": noop("contacts"), "accounts": noop("accounts")}
 
 
 def absent_needs(
@@ -82,9 +87,14 @@ def absent_needs(
         if name in used or name in section.constants:
             continue
         n = sum(1 for row in rows if need.counts(row))
-        cost = need.one if n == 1 else need.many.format(n=f"{n:,}")
+        cost = ngettext(need.one, need.many, n) % {"n": counted(n)}
         looked = section.candidates(name) or (name,)
-        message = f"{KIND_WORD.get(kind, kind)}: no {need.label} column ({' or '.join(looked)}) — {cost}"
+        message = _("%(kind)s: no %(label)s column (%(looked)s) — %(cost)s") % {
+            "kind": _(KIND_WORD.get(kind, kind)),
+            "label": _(need.label),
+            "looked": _(" or ").join(looked),
+            "cost": cost,
+        }
         found.append(ImportWarning(file, "missing_column", message, field=name, columns=looked))
     return found
 
@@ -105,11 +115,17 @@ def unread_columns(
     shown = []
     for column in unread[:UNKNOWN_SHOWN]:
         close = closest(column, list(pool))
-        hint = f" (did you mean {close!r}, for {pool[close]}?)" if close else ""
+        hint = (
+            _(" (did you mean %(close)s, for %(field)s?)") % {"close": repr(close), "field": pool[close]}
+            if close
+            else ""
+        )
         shown.append(f"{column!r}{hint}")
-    more = f" and {len(unread) - UNKNOWN_SHOWN:,} more" if len(unread) > UNKNOWN_SHOWN else ""
-    noun = "column is" if len(unread) == 1 else "columns are"
-    message = f"{len(unread):,} {noun} not read: {', '.join(shown)}{more}"
+    left = len(unread) - UNKNOWN_SHOWN
+    more = _(" and %(n)s more") % {"n": counted(left)} if left > 0 else ""
+    message = ngettext(
+        "%(n)s column is not read: %(columns)s%(more)s", "%(n)s columns are not read: %(columns)s%(more)s", len(unread)
+    ) % {"n": counted(len(unread)), "columns": ", ".join(shown), "more": more}
     return [ImportWarning(file, "unknown_columns", message, columns=tuple(unread))]
 
 
@@ -127,11 +143,13 @@ def closest(column: str, names: list[str]) -> str | None:
 def unknown_stages(file: str, stages: dict[str, int]) -> list[ImportWarning]:
     if not stages:
         return []
-    listed = ", ".join(f"{stage!r} ({n:,})" for stage, n in sorted(stages.items()))
+    listed = ", ".join(f"{stage!r} ({counted(n)})" for stage, n in sorted(stages.items()))
     n = sum(stages.values())
-    deals = "1 deal has a stage" if n == 1 else f"{n:,} deals have stages"
-    message = (
-        f"deals: {deals} Referly does not know, imported as open (prospecting): {listed}; "
-        "map each once in [opportunities.values.stage]"
-    )
+    message = ngettext(
+        "deals: %(n)s deal has a stage Referly does not know, imported as open (prospecting): %(listed)s; "
+        "map each once in [opportunities.values.stage]",
+        "deals: %(n)s deals have stages Referly does not know, imported as open (prospecting): %(listed)s; "
+        "map each once in [opportunities.values.stage]",
+        n,
+    ) % {"n": counted(n), "listed": listed}
     return [ImportWarning(file, "unknown_stages", message, field="stage", columns=tuple(sorted(stages)))]
