@@ -89,3 +89,12 @@ def test_a_due_review_is_a_notice_pointing_at_the_form_not_an_error_with_a_comma
     top = report.split('id="report-summary"')[0]
     assert "referly review" not in top and "the Monthly reviews page freezes one" in top
     assert reverse("web:reviews") + "#freeze-title" in top
+
+
+def test_the_review_page_says_in_french_that_no_review_is_frozen(company: Company) -> None:
+    c = logged_in(Client(HTTP_ACCEPT_LANGUAGE="fr"), company.team.manager)
+    reviews = c.get(reverse("web:reviews")).content.decode()
+    staleness = reviews.split('id="review-staleness"')[1].split("</p>")[0]
+    assert "Aucune revue mensuelle n’a encore été figée : figez-en une sur la page Revues mensuelles." in staleness
+    report = c.get(reverse("web:reports"), {"month": "2026-10"}).content.decode()
+    assert "Calculé en direct le" in report and "la page Revues mensuelles permet d’en figer une" in report

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from referly.errors import Conflict, InvalidInput
 from referly.reports.charts import chart_data
 from referly.reports.deals import pipeline_share
@@ -166,18 +169,30 @@ def staleness(latest: tuple[date, datetime] | None, now: datetime, on_web: bool 
     The sentence names the way to freeze one where it is read: the Monthly reviews page on the web,
     ``referly review`` in a terminal.
     """
-    fix = "freeze one on the Monthly reviews page" if on_web else "run referly review --month YYYY-MM"
+    fix = _("freeze one on the Monthly reviews page") if on_web else _("run referly review --month YYYY-MM")
     if latest is None:
-        return Staleness(f"No monthly review has been frozen yet: {fix}.", True)
+        return Staleness(_("No monthly review has been frozen yet: %(fix)s.") % {"fix": fix}, True)
     month, created = latest
     days = (now - created).days
+    values = {"month": f"{month:%Y-%m}", "frozen": f"{created:%Y-%m-%d}", "days": days, "fix": fix}
     if now - created > STALE_AFTER:
         return Staleness(
-            f"The last review ({month:%Y-%m}, frozen {created:%Y-%m-%d}) is {days} days old: "
-            f"the monthly review is due ({fix}).",
+            _(
+                "The last review (%(month)s, frozen %(frozen)s) is %(days)s days old: "
+                "the monthly review is due (%(fix)s)."
+            )
+            % values,
             True,
         )
-    return Staleness(f"Last review: {month:%Y-%m}, frozen {created:%Y-%m-%d} ({days} days ago).", False)
+    return Staleness(
+        ngettext(
+            "Last review: %(month)s, frozen %(frozen)s (%(days)s day ago).",
+            "Last review: %(month)s, frozen %(frozen)s (%(days)s days ago).",
+            days,
+        )
+        % values,
+        False,
+    )
 
 
 def latest_review() -> tuple[date, datetime] | None:
@@ -227,9 +242,20 @@ class Context:
     def origin(self) -> str:
         month = self.content["month"]
         if self.pack.frozen_at is not None:
-            return f"From the review of {month} frozen on {self.pack.frozen_at:%Y-%m-%d %H:%M} UTC."
-        how = "the Monthly reviews page freezes one" if self.on_web else f"referly review --month {month} freezes one"
-        return f"Computed live on {self.generated_at:%Y-%m-%d %H:%M} UTC: no review of {month} is frozen ({how})."
+            return _("From the review of %(month)s frozen on %(at)s UTC.") % {
+                "month": month,
+                "at": f"{self.pack.frozen_at:%Y-%m-%d %H:%M}",
+            }
+        how = (
+            _("the Monthly reviews page freezes one")
+            if self.on_web
+            else _("referly review --month %(month)s freezes one") % {"month": month}
+        )
+        return _("Computed live on %(at)s UTC: no review of %(month)s is frozen (%(how)s).") % {
+            "at": f"{self.generated_at:%Y-%m-%d %H:%M}",
+            "month": month,
+            "how": how,
+        }
 
     def metrics_in(self, section: str) -> list[Mapping[str, Any]]:
         return [m for m in self.content["metrics"].values() if m["section"] == section]
