@@ -75,4 +75,4 @@ def test_a_message_of_unknown_fate_is_settled_from_the_command_line(cli: Callabl
     assert (message.state, message.next_try_at is not None) == (MessageState.QUEUED, True)
     assert message.changes.get(from_state="unknown").note == "queued again by Ana"
     again = cli("outbox", "settle", str(message.pk), "sent")
-    assert again.exit_code != 0 and "cannot become sent" in again.output
+    assert again.exit_code != 0 and "is queued, not unknown: there is nothing to settle" in again.output

@@ -18,7 +18,7 @@ from django.urls import reverse
 from referly.crm.models import Account, Opportunity
 from tests.conftest import ROOT
 from tests.personas import Team
-from tests.web.conftest import logged_in
+from tests.web.conftest import logged_in, text_of
 
 pytestmark = pytest.mark.django_db
 
@@ -145,3 +145,17 @@ def test_the_preview_warns_in_french_for_a_french_reader(team: Team, mappings: P
     assert "affaire gagnée ne fera pas de son entreprise une cliente" in warnings
     assert "(vouliez-vous dire" in warnings and "importée comme ouverte" in warnings
     assert "no company column" not in warnings
+
+
+def test_a_stage_the_file_does_not_hold_is_refused_and_no_mapping_is_saved(
+    client: Client, team: Team, mappings: Path
+) -> None:
+    c = logged_in(client, team.manager)
+    deals = upload("hubspot-crm-exports-all-deals-2024-05-01.csv", DEALS)
+    html = c.post(reverse("web:import"), {"file": deals, "preset": "hubspot"}).content.decode()
+    key = re.search(r'name="key" value="([^"]+)"', html)
+    assert key is not None
+    posted = {"key": key.group(1), "step": "mapping", "stage-name-0": "Demo\x7fbooked", "stage-0": "qualification"}
+    refused = c.post(reverse("web:import"), posted)
+    assert refused.status_code == 422 and "has no deal stage" in text_of(refused.content.decode())
+    assert not (mappings / "hubspot-opportunities.toml").exists()

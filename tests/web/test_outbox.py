@@ -162,3 +162,25 @@ def test_a_proposed_follow_up_is_approved_or_discarded_by_its_owner(client: Clie
     assert discarded.state == "cancelled"
     viewer = logged_in(Client(), company.team.viewer)
     assert viewer.post(reverse("web:outbox_approve", args=[follow_ups[0].pk])).status_code == 403
+
+
+def test_a_subject_too_long_is_refused_beside_the_form_with_the_text_kept(client: Client, company: Company) -> None:
+    c = logged_in(client, company.team.member)
+    refused = c.post(
+        reverse("web:send_action", args=[company.mine[0].pk]),
+        {"subject": "x" * 301, "text": "My own words.", "lang": "en", "channel": "email"},
+    )
+    html = refused.content.decode()
+    assert refused.status_code == 422 and "The subject is 301 characters long: at most 300" in text_of(html)
+    assert field(html, "text") == "My own words." and not OutboxMessage.objects.exists()
+
+
+def test_only_a_waiting_follow_up_is_discarded_and_only_an_unknown_message_settled(
+    client: Client, company: Company
+) -> None:
+    ask = queued_on_referral(company, state=MessageState.BOUNCED)
+    c = logged_in(client, company.team.member)
+    assert c.post(reverse("web:outbox_discard", args=[ask.pk])).status_code == 409
+    assert c.post(reverse("web:outbox_resolve", args=[ask.pk]), {"decision": "queue"}).status_code == 409
+    ask.refresh_from_db()
+    assert ask.state == "bounced", "a bounced ask is never queued again by hand"

@@ -252,12 +252,22 @@ def _kinds_of(path: Path, mapping: Mapping) -> list[str]:
     return [kind] if kind else []
 
 
+MOST_UNPACKED = 4 * 1024**3  # what a CRM export's zip may hold once unpacked (a zip bomb stops here)
+
+
 def unpack(path: Path, scratch: Path) -> Path:
     """A folder as it is; a zip archive extracted into ``scratch``."""
     if path.is_dir():
         return path
     try:
         with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+            if unpacked > MOST_UNPACKED:
+                raise InvalidInput(
+                    f"{path.name}: its files would take {unpacked:,} bytes once unpacked, more than the "
+                    f"{MOST_UNPACKED:,} an import accepts; import its files one by one",
+                    code="archive_too_large",
+                )
             archive.extractall(scratch)
     except zipfile.BadZipFile:
         raise InvalidInput(f"{path}: neither a folder nor a zip archive") from None

@@ -188,6 +188,10 @@ def settle_unknown(message_id: int, decision: str, by: str, now: datetime) -> Ou
     message = OutboxMessage.objects.select_for_update().filter(pk=message_id).first()
     if message is None:
         raise NotFound(f"No outbox message with id {message_id}", code="outbox_message_not_found")
+    if message.state != MessageState.UNKNOWN:  # a bounced or failed message is never sent again this way
+        raise Conflict(
+            f"Message {message_id} is {message.state}, not unknown: there is nothing to settle", code="not_unknown"
+        )
     if decision == "sent":
         change(message, MessageState.SENT, now, f"marked sent by {by}")
         if message.sent_at is None:

@@ -91,8 +91,11 @@ def _choose_mapping(request: HttpRequest) -> HttpResponse:
                 raise InvalidInput(f"{kept.name} has no column {column!r}", field="file", code="unknown_column")
             fields[f.name] = column
         stages = stages_saved(kept.preset, first.kind)
+        known_stages = {str(found["name"]) for found in first.stages}
         for n in range(len(first.stages)):
             raw, ours = request.POST.get(f"stage-name-{n}", ""), request.POST.get(f"stage-{n}", "")
+            if raw and raw not in known_stages:
+                raise InvalidInput(f"{kept.name} has no deal stage {raw!r}", field="file", code="unknown_stage")
             if raw and ours:
                 if ours not in OpportunityStage.values:
                     raise InvalidInput(f"{ours!r} is not a deal stage", field="file", code="unknown_stage")

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from referly.access.roles import Permission
 from referly.access.services import Actor, require_act_for
-from referly.errors import NotFound, NotPermitted, ReferlyError
+from referly.errors import Conflict, InvalidInput, NotFound, NotPermitted, ReferlyError
 from referly.outbox import followups, states
 from referly.outbox import services as outbox
 from referly.outbox.models import MessageKind, MessageState, OutboxMessage
@@ -78,6 +78,9 @@ def referral_draft(referral: Referral, lang: str) -> Draft:
     return Draft(written.subject, written.body, lang)
 
 
+SUBJECT_MOST = 300  # the outbox's column
+
+
 def posted_draft(params: Mapping[str, str], lang: str) -> Draft:
     return Draft(
         params.get("subject", ""),
@@ -86,6 +89,19 @@ def posted_draft(params: Mapping[str, str], lang: str) -> Draft:
         params.get("channel", "email"),
         params.get("override_reason", "").strip(),
     )
+
+
+def checked(draft: Draft) -> None:
+    """A draft the outbox can hold: a subject within its column, no NUL anywhere (refused beside the form)."""
+    if len(draft.subject) > SUBJECT_MOST:
+        raise InvalidInput(
+            _("The subject is %(n)s characters long: at most %(most)s")
+            % {"n": len(draft.subject), "most": SUBJECT_MOST},
+            field="subject",
+            code="subject_too_long",
+        )
+    if "\x00" in draft.subject + draft.text:
+        raise InvalidInput(_("The message holds a NUL character"), field="text", code="nul_character")
 
 
 def send_form(
@@ -150,6 +166,7 @@ def send_action(request: HttpRequest, action_id: int) -> HttpResponse:
     draft = posted_draft(request.POST, lang)
     me = who.teammate()
     try:
+        checked(draft)
         with transaction.atomic():
             message = outbox.queue_ask(
                 action.pk,
@@ -184,6 +201,7 @@ def send_referral(request: HttpRequest, referral_id: int) -> HttpResponse:
     lang = language_of(request.POST, fallback)
     draft = posted_draft(request.POST, lang)
     try:
+        checked(draft)
         with transaction.atomic():
             fresh = Referral.objects.select_for_update().get(pk=referral.pk)
             message = outbox.queue_ask(
@@ -273,6 +291,8 @@ def discard(request: HttpRequest, message_id: int) -> HttpResponse:
     _who, message = _acted_on(request, message_id)
     with transaction.atomic():
         locked = OutboxMessage.objects.select_for_update().get(pk=message.pk)
+        if locked.kind != MessageKind.FOLLOW_UP or locked.approved_at is not None:
+            raise Conflict(_("Only a follow-up waiting for approval can be discarded"), code="not_a_waiting_follow_up")
         states.change(locked, MessageState.CANCELLED, timezone.now(), "discarded by its owner")
     messages.success(request, _("Follow-up discarded."))
     return redirect(reverse("web:outbox_message", args=[message.pk]))
