@@ -3,7 +3,7 @@ and each message's history, approving a follow-up, and settling a message whose 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -154,35 +154,27 @@ def send_action(request: HttpRequest, action_id: int) -> HttpResponse:
     who = actor(request)
     action = visible_action(who, action_id, latest=False)
     require_act_for(who, action.owner_id, _("this action"))
-    about = _action_about(action)
-    fallback = (request.LANGUAGE_CODE or "en")[:2]
-    if request.method != "POST":
-        lang = language_of(request.GET, fallback)
-        try:
-            return send_form(request, action_draft(action, lang), about)
-        except ReferlyError as exc:
-            return send_form(request, None, about, exc, status=exc.http_status)
-    lang = language_of(request.POST, fallback)
-    draft = posted_draft(request.POST, lang)
-    me = who.teammate()
-    try:
-        checked(draft)
-        with transaction.atomic():
-            message = outbox.queue_ask(
-                action.pk,
-                owner=action.owner,
-                channel=draft.channel,
-                language=lang,
-                subject=draft.subject,
-                text=draft.text,
-                now=timezone.now(),
-                edited_by=me,
-                override_reason=draft.override_reason,
-            )
-    except ReferlyError as exc:
-        return send_form(request, draft, about, exc, status=exc.http_status)
-    messages.success(request, _("Ask queued to %(to)s: it leaves in a moment.") % {"to": message.to_address})
-    return redirect(reverse("web:today") + f"#action-{action.pk}")
+
+    def queue(draft: Draft, lang: str) -> OutboxMessage:
+        return outbox.queue_ask(
+            action.pk,
+            owner=action.owner,
+            channel=draft.channel,
+            language=lang,
+            subject=draft.subject,
+            text=draft.text,
+            now=timezone.now(),
+            edited_by=who.teammate(),
+            override_reason=draft.override_reason,
+        )
+
+    return _send(
+        request,
+        _action_about(action),
+        lambda lang: action_draft(action, lang),
+        queue,
+        reverse("web:today") + f"#action-{action.pk}",
+    )
 
 
 @page(Permission.ACT)
@@ -190,12 +182,41 @@ def send_referral(request: HttpRequest, referral_id: int) -> HttpResponse:
     who = actor(request)
     referral = referral_queries.visible(who, referral_id)
     require_act_for(who, referral.owner_id, _("this referral"))
-    about = _referral_about(referral)
+
+    def queue(draft: Draft, lang: str) -> OutboxMessage:
+        return outbox.queue_ask(
+            Referral.objects.select_for_update().get(pk=referral.pk),
+            channel=draft.channel,
+            language=lang,
+            subject=draft.subject,
+            text=draft.text,
+            now=timezone.now(),
+            edited_by=who.teammate(),
+            override_reason=draft.override_reason,
+        )
+
+    return _send(
+        request,
+        _referral_about(referral),
+        lambda lang: referral_draft(referral, lang),
+        queue,
+        reverse("web:referral", args=[referral.pk]),
+    )
+
+
+def _send(
+    request: HttpRequest,
+    about: dict[str, Any],
+    drafted: Callable[[str], Draft],
+    queue: Callable[[Draft, str], OutboxMessage],
+    done: str,
+) -> HttpResponse:
+    """The Send form of an action or a referral: the script on GET; on POST the message queued in one
+    transaction, or the refusal beside the form with what was typed kept."""
     fallback = (request.LANGUAGE_CODE or "en")[:2]
     if request.method != "POST":
-        lang = language_of(request.GET, fallback)
         try:
-            return send_form(request, referral_draft(referral, lang), about)
+            return send_form(request, drafted(language_of(request.GET, fallback)), about)
         except ReferlyError as exc:
             return send_form(request, None, about, exc, status=exc.http_status)
     lang = language_of(request.POST, fallback)
@@ -203,21 +224,11 @@ def send_referral(request: HttpRequest, referral_id: int) -> HttpResponse:
     try:
         checked(draft)
         with transaction.atomic():
-            fresh = Referral.objects.select_for_update().get(pk=referral.pk)
-            message = outbox.queue_ask(
-                fresh,
-                channel=draft.channel,
-                language=lang,
-                subject=draft.subject,
-                text=draft.text,
-                now=timezone.now(),
-                edited_by=who.teammate(),
-                override_reason=draft.override_reason,
-            )
+            message = queue(draft, lang)
     except ReferlyError as exc:
         return send_form(request, draft, about, exc, status=exc.http_status)
     messages.success(request, _("Ask queued to %(to)s: it leaves in a moment.") % {"to": message.to_address})
-    return redirect(reverse("web:referral", args=[referral.pk]))
+    return redirect(done)
 
 
 @page()
