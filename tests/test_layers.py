@@ -21,6 +21,7 @@ LAYERS = (
     ("errors",),
     ("config", "database", "terminal", "settings", "mail"),
     ("crm",),
+    ("audit",),
     ("access",),
     ("scoring", "outreach", "referrals", "ingest", "reports", "privacy", "census"),
     ("capture", "portal", "connect", "readiness", "outbox", "notices"),

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "referly.reports",
     "referly.scoring",
     "referly.jobs",
+    "referly.audit",
     "referly.access",
     "referly.connect",
     "referly.portal",
@@ -166,4 +167,4 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_VERBOSE = False
-AXES_CLIENT_IP_CALLABLE = "referly.access.client.client_ip"
+AXES_CLIENT_IP_CALLABLE = "referly.kit.client.client_ip"

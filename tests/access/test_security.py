@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from django.test import Client, RequestFactory, override_settings
 
-from referly.access.client import client_ip
+from referly.kit.client import client_ip
 from tests.personas import PASSWORD
 
 

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit import ALL
 from django_ratelimit.decorators import ratelimit
 
-from referly.access.client import client_ip
+from referly.kit.client import client_ip
 from referly.errors import InvalidInput
 from referly.portal import links, services
 from referly.portal.models import Answer, SponsorLink
