@@ -19,10 +19,11 @@ SOURCE = Path(__file__).resolve().parents[1] / "src"
 LAYERS = (
     ("kit",),
     ("errors",),
-    ("config", "database", "terminal", "settings", "mail"),
+    ("config", "database", "terminal", "settings", "mail", "backup"),
     ("crm",),
     ("audit",),
     ("access",),
+    ("sso",),
     ("scoring", "outreach", "referrals", "ingest", "reports", "privacy", "census"),
     ("capture", "portal", "connect", "readiness", "outbox", "notices"),
     ("api", "web", "jobs", "demo", "evaluate", "cli", "cli_examples", "urls", "wsgi", "__main__"),

@@ -73,6 +73,23 @@ TRUSTED_ORIGINS = Setting(
 LOGIN_FAILURES = Setting(
     "REFERLY_LOGIN_FAILURES", "5", "Failed logins for one user name from one address before a 15-minute lockout."
 )
+API_FAILURES_PER_MINUTE = Setting(
+    "REFERLY_API_FAILURES_PER_MINUTE",
+    "20",
+    "API requests refused as not authenticated (401) from one address in a minute before it gets 429 until then.",
+)
+API_TOKEN_PER_MINUTE = Setting("REFERLY_API_TOKEN_PER_MINUTE", "600", "API requests one token may make in a minute.")
+API_ADDRESS_PER_MINUTE = Setting(
+    "REFERLY_API_ADDRESS_PER_MINUTE", "300", "API requests without a token one address may make in a minute."
+)
+API_SCHEMA_PUBLIC = Setting(
+    "REFERLY_API_SCHEMA_PUBLIC", "0", "1 serves /api/v1/openapi.json and /api/v1/docs to anyone, not only to logins."
+)
+ADMIN_PATH = Setting(
+    "REFERLY_ADMIN_PATH",
+    "",
+    "Where Django's admin is served, e.g. manage-7Hk2/ (hard to guess). Empty: no admin site at all.",
+)
 TIME_ZONE = Setting("REFERLY_TIME_ZONE", "UTC", "Time zone used to display dates and cut months.")
 DATASETS = Setting(
     "REFERLY_DATASETS",
@@ -98,7 +115,7 @@ ATTRIBUTION_DAYS = Setting(
 JOB_LEASE_MINUTES = Setting(
     "REFERLY_JOB_LEASE_MINUTES",
     "60",
-    "Minutes a worker holds a job it runs; after that the job is presumed lost and queued again.",
+    "Minutes (a fraction allowed) a worker holds a job it runs; after that the job is presumed lost and queued again.",
 )
 JOB_MAX_ATTEMPTS = Setting(
     "REFERLY_JOB_MAX_ATTEMPTS", "3", "Attempts at a job whose worker stopped answering before the job is failed."
@@ -181,6 +198,70 @@ SOURCE_CA_FILE = Setting(
     "A CA file to trust for the certificates of IMAP and CalDAV sources (self-signed servers); a source's own "
     "--ca-file wins.",
 )
+AUDIT_DAYS = Setting(
+    "REFERLY_AUDIT_DAYS",
+    "400",
+    "Days the audit trail keeps an event; `referly audit prune` and the daily refresh delete older ones.",
+)
+
+REQUIRE_2FA = Setting(
+    "REFERLY_REQUIRE_2FA",
+    "off",
+    "Who must sign in with a second factor (an authenticator code): off, admins or everyone. Those without one "
+    "are sent to enrol before any other page.",
+)
+
+PASSWORD_LOGIN = Setting(
+    "REFERLY_PASSWORD_LOGIN",
+    "1",
+    "0 switches local passwords off: the login page offers only single sign-on and a posted password is refused.",
+)
+OIDC_ISSUER = Setting(
+    "REFERLY_OIDC_ISSUER",
+    "",
+    "The OpenID provider's issuer URL for single sign-on, e.g. https://login.example.com/realms/acme (its endpoints "
+    "are read from ISSUER/.well-known/openid-configuration). Empty: single sign-on is off.",
+)
+OIDC_CLIENT_ID = Setting(
+    "REFERLY_OIDC_CLIENT_ID", "", "The client id Referly is registered with at the OpenID provider."
+)
+OIDC_CLIENT_SECRET = Setting("REFERLY_OIDC_CLIENT_SECRET", "", "The client secret given by the OpenID provider.")
+OIDC_CLIENT_SECRET_FILE = Setting(
+    "REFERLY_OIDC_CLIENT_SECRET_FILE",
+    "",
+    "A file holding the OpenID client secret (its first line), e.g. a mounted secret.",
+)
+OIDC_SCOPES = Setting(
+    "REFERLY_OIDC_SCOPES",
+    "openid email profile",
+    "Scopes asked of the OpenID provider, space-separated; add the one that releases the role claim (e.g. groups).",
+)
+OIDC_NAME = Setting("REFERLY_OIDC_NAME", "SSO", 'The provider\'s name on the login page: "Sign in with NAME".')
+OIDC_ROLE_CLAIM = Setting(
+    "REFERLY_OIDC_ROLE_CLAIM",
+    "groups",
+    "The claim holding the person's groups or roles, e.g. groups, roles or realm_access.roles (a dotted path).",
+)
+OIDC_ROLES = Setting(
+    "REFERLY_OIDC_ROLES",
+    "",
+    "Groups mapped to Referly roles, e.g. referly-admins=admin,sales-leads=manager,sales=member; the highest wins.",
+)
+OIDC_DEFAULT_ROLE = Setting(
+    "REFERLY_OIDC_DEFAULT_ROLE",
+    "",
+    "The role of a person in no mapped group: admin, manager, member or viewer. Empty: such a person is refused.",
+)
+OIDC_VERIFIED_CLAIM = Setting(
+    "REFERLY_OIDC_VERIFIED_CLAIM",
+    "email_verified",
+    "The claim that must be true for the e-mail to count as verified (Microsoft Entra ID: xms_edov).",
+)
+OIDC_CLOCK_SKEW = Setting(
+    "REFERLY_OIDC_CLOCK_SKEW",
+    "60",
+    "Seconds of clock difference with the OpenID provider tolerated when checking an ID token's dates.",
+)
 
 ALL: tuple[Setting, ...] = (
     DATABASE_URL,
@@ -191,6 +272,12 @@ ALL: tuple[Setting, ...] = (
     HTTPS,
     TRUSTED_ORIGINS,
     LOGIN_FAILURES,
+    API_FAILURES_PER_MINUTE,
+    API_TOKEN_PER_MINUTE,
+    API_ADDRESS_PER_MINUTE,
+    API_SCHEMA_PUBLIC,
+    ADMIN_PATH,
+    REQUIRE_2FA,
     TIME_ZONE,
     DATASETS,
     SCORING,
@@ -221,6 +308,19 @@ ALL: tuple[Setting, ...] = (
     TEAM_DOMAINS,
     CAPTURE_BLOCKLIST,
     SOURCE_CA_FILE,
+    AUDIT_DAYS,
+    PASSWORD_LOGIN,
+    OIDC_ISSUER,
+    OIDC_CLIENT_ID,
+    OIDC_CLIENT_SECRET,
+    OIDC_CLIENT_SECRET_FILE,
+    OIDC_SCOPES,
+    OIDC_NAME,
+    OIDC_ROLE_CLAIM,
+    OIDC_ROLES,
+    OIDC_DEFAULT_ROLE,
+    OIDC_VERIFIED_CLAIM,
+    OIDC_CLOCK_SKEW,
 )
 
 

@@ -62,8 +62,12 @@ INSTALLED_APPS = [
     "referly.notices",
     "referly.web",
     "referly.api",
+    "referly.sso",
     "ninja",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 # The portal's rate limits are counted in the database, so that every server process shares them.
@@ -77,13 +81,17 @@ RATELIMIT_VIEW = "referly.portal.views.too_many"
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "referly.web.security.ContentSecurityPolicy",
+    "referly.api.limits.ApiRateLimits",  # 429 with Retry-After past the API's limits (REFERLY_API_*_PER_MINUTE)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second step was passed
+    "referly.web.second_factor.SecondFactorRequired",  # REFERLY_REQUIRE_2FA: enrol before any other page
     "django.contrib.messages.middleware.MessageMiddleware",
+    "referly.sso.passwords.PasswordsOff",  # REFERLY_PASSWORD_LOGIN=0: a posted password is refused
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",  # a limited request gets RATELIMIT_VIEW's page (429)
@@ -92,7 +100,10 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses logins after repeated failures (see AXES_* below)
     "django.contrib.auth.backends.ModelBackend",
+    "referly.sso.backend.SignOn",  # answers only the OpenID provider's callback, when REFERLY_OIDC_ISSUER is set
 ]
+if config.PASSWORD_LOGIN.value().strip() == "0":  # no password is checked anywhere, the admin's login included
+    AUTHENTICATION_BACKENDS.remove("django.contrib.auth.backends.ModelBackend")
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:today"
 LOGOUT_REDIRECT_URL = "web:login"
@@ -109,6 +120,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "referly.sso.passwords.login_choices",
             ],
         },
     },
@@ -158,6 +170,18 @@ if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
 CSRF_TRUSTED_ORIGINS = config.TRUSTED_ORIGINS.items()
+LANGUAGE_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+
+# The API's rate limits, per minute, counted in the shared cache like the portal's (referly.api.limits).
+API_FAILURES_PER_MINUTE = config.API_FAILURES_PER_MINUTE.count("requests")
+API_TOKEN_PER_MINUTE = config.API_TOKEN_PER_MINUTE.count("requests")
+API_ADDRESS_PER_MINUTE = config.API_ADDRESS_PER_MINUTE.count("requests")
+# The OpenAPI document and its page: to logins only, unless opened.
+API_SCHEMA_PUBLIC = config.API_SCHEMA_PUBLIC.on()
+# Django's admin site, at a path of the installation's choosing; none when empty.
+ADMIN_PATH = config.ADMIN_PATH.value().strip().strip("/")
 
 # Login rate limiting: after AXES_FAILURE_LIMIT failures for one user name from one address, that pair
 # is locked out for AXES_COOLOFF_TIME hours.
@@ -168,3 +192,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
 AXES_VERBOSE = False
 AXES_CLIENT_IP_CALLABLE = "referly.kit.client.client_ip"
+
+# The second factor: authenticator apps show "Referly"; a wrong code doubles the wait before the next try.
+OTP_TOTP_ISSUER = "Referly"
+OTP_TOTP_SYNC = False  # a code 30 s early or late is accepted; no drift is learned, so none can be misled
+REQUIRE_2FA = config.REQUIRE_2FA.value().strip().lower()
