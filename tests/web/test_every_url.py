@@ -15,7 +15,7 @@ from referly.referrals import services
 from tests.web.conftest import Company, logged_in
 
 EVERYONE = ("admin", "manager", "member", "other", "viewer")
-OPEN = {"web:login", "web:logout"}
+OPEN = {"web:login", "web:login_code", "web:logout"}
 
 
 def web_url_names() -> set[str]:
@@ -49,6 +49,7 @@ def rules(company: Company) -> dict[str, tuple[str, list[Any], dict[str, int]]]:
         "web:review_export": ("get", ["2026-10", "html"], dict.fromkeys(EVERYONE, 404)),
         "web:referral": ("get", [mine.pk], {"admin": 200, "manager": 200, "member": 200, "other": 404, "viewer": 200}),
         "web:import": ("get", [], {"admin": 200, "manager": 200, "member": 403, "other": 403, "viewer": 403}),
+        "web:import_refused": ("get", [], {"admin": 404, "manager": 404, "member": 403, "other": 403, "viewer": 403}),
         "web:settings": ("get", [], {"admin": 200, "manager": 403, "member": 403, "other": 403, "viewer": 403}),
         # writes: an empty form is refused as invalid (4xx) where allowed; never done by the others
         "web:ask": ("post", [company.mine[0].pk], {"other": 404, "viewer": 403}),
@@ -71,6 +72,8 @@ def rules(company: Company) -> dict[str, tuple[str, list[Any], dict[str, int]]]:
         "web:source_remove": ("post", [1], {"admin": 404, "manager": 403, "member": 403, "other": 403, "viewer": 403}),
         "web:rates": ("get", [], {"admin": 200, "manager": 200, "member": 403, "other": 403, "viewer": 403}),
         "web:rates_upload": ("post", [], {"admin": 422, "manager": 422, "member": 403, "other": 403, "viewer": 403}),
+        "web:audit": ("get", [], {"admin": 200, "manager": 403, "member": 403, "other": 403, "viewer": 403}),
+        "web:audit_export": ("get", [], {"admin": 200, "manager": 403, "member": 403, "other": 403, "viewer": 403}),
         "web:webhooks": ("get", [], {"admin": 200, "manager": 403, "member": 403, "other": 403, "viewer": 403}),
         "web:webhook_add": ("post", [], {"admin": 422, "manager": 403, "member": 403, "other": 403, "viewer": 403}),
         "web:webhook_remove": ("post", [1], {"admin": 404, "manager": 403, "member": 403, "other": 403, "viewer": 403}),
@@ -89,6 +92,10 @@ def rules(company: Company) -> dict[str, tuple[str, list[Any], dict[str, int]]]:
         "web:mail_settings": ("get", [], read),
         "web:digest_save": ("post", [], dict.fromkeys(EVERYONE, 422)),  # an empty form: no hour
         "web:smtp_test": ("post", [], {"admin": 503, "manager": 403, "member": 403, "other": 403, "viewer": 403}),
+        "web:two_factor": ("get", [], read),  # one's own second factor: every login
+        "web:two_factor_confirm": ("post", [], dict.fromkeys(EVERYONE, 422)),  # an empty code for the app just shown
+        "web:two_factor_recovery": ("post", [], dict.fromkeys(EVERYONE, 422)),  # an empty code
+        "web:two_factor_disable": ("post", [], dict.fromkeys(EVERYONE, 409)),  # not on
         "web:team": ("get", [], {"admin": 200, "manager": 403, "member": 403, "other": 403, "viewer": 403}),
         "web:team_email": ("post", [999_999], {"admin": 404, "manager": 403, "member": 403, "viewer": 403}),
         "web:team_login": ("post", [999_999], {"admin": 404, "manager": 403, "member": 403, "viewer": 403}),

@@ -11,6 +11,6 @@ class MemberAdmin(admin.ModelAdmin[Member]):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
-    list_display = ("name", "user", "prefix", "scope", "created_at", "last_used_at", "revoked_at")
+    list_display = ("name", "user", "prefix", "scope", "created_at", "last_used_at", "expires_at", "revoked_at")
     readonly_fields = ("prefix", "digest", "created_at", "last_used_at")
     list_filter = ("scope",)

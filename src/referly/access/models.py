@@ -32,6 +32,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the token stops working; empty: never (said wherever it is listed)."
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -17,16 +17,28 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 
 from referly.access.models import ApiToken, Member
 from referly.access.roles import SEES_EVERYONE, Permission, Role, Scope, allows
+from referly.access.token_expiry import DEFAULT_LIFETIME, is_expired, parse_lifetime
+from referly.audit.trail import record
 from referly.crm.models import Teammate
-from referly.errors import Conflict, InvalidInput, NotFound, NotPermitted
+from referly.errors import Conflict, InvalidInput, NotFound, NotPermitted, ReferlyError
 
 TOKEN_PREFIX = "rly_"
 # A token's last use is written at most this often, so reading the API is not a write per request.
 LAST_USED_GRANULARITY = timedelta(minutes=5)
 Owned = TypeVar("Owned", bound=Model)  # a record with an ``owner`` teammate: a referral, a next best action
+_DEFAULT = parse_lifetime(DEFAULT_LIFETIME)
+
+
+class TokenExpired(ReferlyError):
+    """A known token past its expiry date: the API answers 401 and says when it expired."""
+
+    exit_code = 5
+    http_status = 401
+    kind = "not_authenticated"
 
 
 @dataclass(frozen=True)
@@ -222,36 +234,85 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue_token(user: User, name: str, scope: str, now: datetime) -> tuple[ApiToken, str]:
-    """A new personal token; the raw value is returned once and never stored."""
+def issue_token(
+    user: User,
+    name: str,
+    scope: str,
+    now: datetime,
+    lifetime: timedelta | None = _DEFAULT,
+    *,
+    by: str = "",
+    request: HttpRequest | None = None,
+) -> tuple[ApiToken, str]:
+    """A new personal token living ``lifetime`` (None: until revoked); the raw value is returned once and never
+    stored. ``by`` says who issued it, for the audit trail, when it is not the request's user."""
     if scope not in Scope.__members__.values():
         raise InvalidInput(f"The scope {scope!r} is not one of read, write", field="scope", code="unknown_scope")
     if not name.strip():
         raise InvalidInput("A token needs a name, e.g. the tool that will use it", field="name", code="name_required")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
-        user=user, name=name.strip()[:100], prefix=raw[:10], digest=_digest(raw), scope=scope, created_at=now
+        user=user,
+        name=name.strip()[:100],
+        prefix=raw[:10],
+        digest=_digest(raw),
+        scope=scope,
+        created_at=now,
+        expires_at=None if lifetime is None else now + lifetime,
+    )
+    record(
+        "token.created",
+        request=request,
+        user=None if by else user,
+        actor_label=by,
+        subject=f"token {token.pk} ({token.name}) of {user.username}",
+        detail={
+            "token": token.pk,
+            "scope": scope,
+            "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+        },
+        mentions=[user.email],
     )
     return token, raw
 
 
-def revoke_token(token_id: int, actor: Actor, now: datetime) -> ApiToken:
-    token = ApiToken.objects.filter(pk=token_id).first()
+def revoke_token(
+    token_id: int, actor: Actor, now: datetime, *, by: str = "", request: HttpRequest | None = None
+) -> ApiToken:
+    token = ApiToken.objects.select_related("user").filter(pk=token_id).first()
     if token is None or (token.user_id != actor.user_id and actor.role is not Role.ADMIN):
         raise NotFound(f"No token with id {token_id}")
     if token.revoked_at is None:
         ApiToken.objects.filter(pk=token_id).update(revoked_at=now)
         token.refresh_from_db()
+        record(
+            "token.revoked",
+            request=request,
+            actor_label=by or actor.email,
+            subject=f"token {token.pk} ({token.name}) of {token.user.username}",
+            detail={"token": token.pk},
+            mentions=[token.user.email],
+        )
     return token
 
 
+def tokens_of(user: User) -> list[ApiToken]:
+    """The tokens of ``user`` not revoked, newest first (expired ones included: they are still listed)."""
+    return list(ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by("-created_at"))
+
+
 def token_actor(raw: str, now: datetime) -> Actor | None:
-    """The actor a raw token stands for, or None when it is unknown, revoked or its user inactive."""
+    """The actor a raw token stands for, or None when it is unknown, revoked or its user inactive.
+
+    A known token past its expiry raises ``TokenExpired``, so its holder learns why it stopped working."""
     if not raw.startswith(TOKEN_PREFIX):
         return None
     token = ApiToken.objects.select_related("user").filter(digest=_digest(raw), revoked_at__isnull=True).first()
     if token is None or not token.user.is_active:
         return None
+    expiry = token.expires_at
+    if expiry is not None and is_expired(expiry, now):
+        raise TokenExpired(f"token expired on {expiry:%Y-%m-%d}", code="token_expired")
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_GRANULARITY:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return actor_for(token.user, Scope(token.scope))

@@ -20,6 +20,8 @@ from referly import config
 from referly.access import services as access
 from referly.access.models import ApiToken
 from referly.access.roles import Permission, Role
+from referly.access.token_expiry import EXPIRING_DAYS, UNUSED_DAYS, token_health
+from referly.audit.trail import record
 from referly.capture.models import Source
 from referly.connect.models import Subscription
 from referly.errors import ReferlyError
@@ -59,7 +61,11 @@ def settings_view(
     if scoring_text is None:
         scoring_text = to_toml(scoring.raw)
     users = list(User.objects.select_related("member").order_by("username"))
-    tokens = list(ApiToken.objects.filter(revoked_at__isnull=True).select_related("user").order_by("user__username"))
+    now = timezone.now()
+    tokens = [
+        {"token": t, "health": token_health(t.created_at, t.last_used_at, t.expires_at, now)}
+        for t in ApiToken.objects.filter(revoked_at__isnull=True).select_related("user").order_by("user__username")
+    ]
     return render(
         request,
         "web/settings.html",
@@ -79,6 +85,8 @@ def settings_view(
             "users": [{"user": u, "role": access.role_of(u)} for u in users],
             "roles": [(r.value, wording.ROLE_LABELS[r.value]) for r in Role],
             "tokens": tokens,
+            "unused_days": UNUSED_DAYS,
+            "expiring_days": EXPIRING_DAYS,
             "error": error,
             "failed_user": failed_user,
             "scoring_text": scoring_text,
@@ -173,7 +181,10 @@ def templates() -> list[dict[str, Any]]:
 def change_role(request: HttpRequest, user_id: int) -> HttpResponse:
     try:
         with transaction.atomic():
+            was = [access.role_of(u).value for u in User.objects.filter(pk=user_id)]
             changed = access.change_role(user_id, request.POST.get("role", ""))
+            to = access.role_of(changed).value
+            record("role.changed", request=request, subject=changed.username, detail={"from": was[0], "to": to})
     except ReferlyError as exc:
         return settings_view(request, str(exc), user_id, status=exc.http_status)
     messages.success(
@@ -186,7 +197,7 @@ def change_role(request: HttpRequest, user_id: int) -> HttpResponse:
 @page(Permission.ADMINISTER)
 def revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     with transaction.atomic():
-        token = access.revoke_token(token_id, actor(request), timezone.now())
+        token = access.revoke_token(token_id, actor(request), timezone.now(), request=request)
     messages.success(request, _("Token %(name)s is revoked.") % {"name": token.name})
     return redirect(reverse("web:settings") + "#tokens")
 
@@ -206,6 +217,7 @@ def save_scoring(request: HttpRequest) -> HttpResponse:
     if kind == "file":
         with transaction.atomic():
             save_version(None, changed_by=who, source=SettingsSource.FILE, now=now, note=note)
+            record("settings.changed", request=request, subject="scoring", detail={"via": "file", "note": note})
         messages.success(request, _("The scoring settings are read from the file or the defaults again."))
         return redirect(reverse("web:settings") + "#scoring")
     try:
@@ -217,6 +229,7 @@ def save_scoring(request: HttpRequest) -> HttpResponse:
         try:
             with transaction.atomic():
                 save_version(document_from_text(text), changed_by=who, source=SettingsSource.TEXT, now=now, note=note)
+                record("settings.changed", request=request, subject="scoring", detail={"via": "text", "note": note})
         except ReferlyError as exc:
             return settings_view(request, status=422, scoring_text=text, scoring_error=exc.message)
     else:
@@ -228,5 +241,6 @@ def save_scoring(request: HttpRequest) -> HttpResponse:
             return settings_view(request, status=422, scoring_posted=posted, scoring_errors=errors)
         with transaction.atomic():
             save_version(document, changed_by=who, source=SettingsSource.FORM, now=now, note=note)
+            record("settings.changed", request=request, subject="scoring", detail={"via": "form", "note": note})
     messages.success(request, _("Scoring settings saved: the next scoring run uses them."))
     return redirect(reverse("web:settings") + "#scoring")
