@@ -24,6 +24,15 @@ class ReferlyGroup(click.Group):
         except KeyboardInterrupt:
             err_console.print("[yellow]Interrupted.[/] The unfinished step was rolled back; nothing of it was kept.")
             sys.exit(130)
+        except Exception as exc:
+            # The database lost mid-command (server restarted, disk full) is a failure to expect, not a bug.
+            from referly.database import unavailable
+
+            lost = unavailable(exc)
+            if lost is None:
+                raise
+            err_console.print(f"[bold red]Error:[/] {lost}", highlight=False, soft_wrap=True)
+            sys.exit(lost.exit_code)
 
 
 @click.group(cls=ReferlyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -92,6 +101,9 @@ def _register() -> None:
 
     main.add_command(fx)
     from referly.access.commands import user
+    from referly.audit.commands import audit
+
+    main.add_command(audit)
     from referly.web.serve import serve
 
     main.add_command(user)
@@ -104,6 +116,10 @@ def _register() -> None:
     from referly.portal.commands import portal
 
     main.add_command(portal)
+    from referly.backup.commands import backup, restore
+
+    main.add_command(backup)
+    main.add_command(restore)
     from referly.capture.calendar_commands import calendar
     from referly.capture.commands import capture
     from referly.capture.linkedin_commands import linkedin

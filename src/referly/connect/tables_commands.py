@@ -47,6 +47,10 @@ def tables(fmt: Format, out: Path, no_personal_data: bool) -> None:
     with database_errors(), consistent_read():
         export = build_export(now, personal_data=not no_personal_data, secret=str(settings.SECRET_KEY))
     written = write_export(export, fmt, out)
+    from referly.audit.trail import command_line, record
+
+    how = {"format": fmt, "personal_data": not no_personal_data}
+    record("export.tables", actor_label=command_line(), subject=str(out), detail=how)
 
     shown = Table(title=f"Tables as of {now:%Y-%m-%d %H:%M} UTC in {out}", title_justify="left")
     shown.add_column("table")

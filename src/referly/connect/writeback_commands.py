@@ -49,6 +49,10 @@ def crm(preset: str, since_text: str | None, kinds: str | None, out: Path, as_js
     crm_for(preset)
     chosen = kinds_from(kinds)
     result = export(preset, out, since=since, kinds=chosen)
+    from referly.audit.trail import command_line, record
+
+    files = {"preset": preset, "files": dict(result.files)}
+    record("export.writeback", actor_label=command_line(), subject=str(out), detail=files)
     if as_json:
         summary = {
             "folder": str(out),

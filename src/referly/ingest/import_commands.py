@@ -48,6 +48,7 @@ def import_command(
     open_database()
     from django.utils import timezone
 
+    from referly.audit.trail import command_line, import_detail, record
     from referly.ingest.importer import run_import, summary_row, targets_for
     from referly.ingest.mapping import load_mapping
     from referly.ingest.outcome import write_errors
@@ -80,8 +81,13 @@ def import_command(
             result = run_import(targets, rules, now=timezone.now(), strict=strict, dry_run=dry_run, on_progress=advance)
     seconds = time.perf_counter() - started
     outcomes = result.outcomes
+    if not dry_run:
+        done = import_detail(summary_row(o) for o in outcomes)
+        event = "import.committed" if result.written else "import.refused"
+        record(event, actor_label=command_line(), subject=path.name, detail=done)
     if errors_out is not None:
         write_errors(errors_out, outcomes)
+        record("export.refused_rows", actor_label=command_line(), subject=errors_out.name, detail={"import": path.name})
     refused = any(o.refused for o in outcomes)
     if as_json:
         console.print_json(

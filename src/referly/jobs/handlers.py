@@ -44,15 +44,18 @@ def run_scoring(now: datetime) -> Outcome:
 
 
 def refresh_referrals(now: datetime) -> Outcome:
-    """The daily sweep of `referly referral refresh`: silence, deals closed in the CRM, credit."""
+    """The daily sweep of `referly referral refresh`: silence, deals closed in the CRM, credit; and the audit
+    events past REFERLY_AUDIT_DAYS deleted."""
+    from referly.audit.trail import prune
     from referly.portal.services import expire
     from referly.referrals.services import refresh
 
     unanswered = expire(now)  # first: their referrals fall to no response with the right note
-    done = {**refresh(now), "consent_expired": unanswered}
+    done = {**refresh(now), "consent_expired": unanswered, "audit_events_pruned": prune(now)}
     return Outcome(
         f"{done['no_response']} referral(s) moved to no_response, {done['followed_deals']} followed their deal, "
-        f"{done['credit_changes']} credit change(s), {unanswered} unanswered consent request(s) closed",
+        f"{done['credit_changes']} credit change(s), {unanswered} unanswered consent request(s) closed, "
+        f"{done['audit_events_pruned']} audit event(s) past retention deleted",
         dict(done),
     )
 

@@ -18,9 +18,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit import ALL
 from django_ratelimit.decorators import ratelimit
 
-from referly.kit.client import client_ip
 from referly.errors import InvalidInput
-from referly.portal import links, services
+from referly.kit.client import client_ip
+from referly.portal import links, services, trail
 from referly.portal.models import Answer, SponsorLink
 from referly.portal.queries import targets, team_name, their_referrals, their_result
 
@@ -46,6 +46,8 @@ def by_link(group: str, request: HttpRequest) -> str:
 
 def too_many(request: HttpRequest, exception: Exception) -> HttpResponse:
     del exception
+    if request.path.startswith(("/p/", "/o/")):
+        trail.note_refusal(request, by_link("", request), "rate_limited")
     return _page(request, "portal/refused.html", {"reason": "busy"}, status=429)
 
 
@@ -60,6 +62,7 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any], status: 
 
 
 def refused(request: HttpRequest) -> HttpResponse:
+    trail.note_refusal(request, by_link("", request))
     return _page(request, "portal/refused.html", {"reason": "link"}, status=404)
 
 
@@ -93,6 +96,7 @@ def sponsor_page(request: HttpRequest, token: str) -> HttpResponse:
         except links.LinkRefused:
             return refused(request)
         SponsorLink.objects.filter(pk=link.pk).update(last_used_at=now)
+        trail.note("portal.opened", request, link, link.contact.name)
     translation.activate(link.language)
     return _page(request, "portal/sponsor.html", _sponsor_context(link, token, done=request.GET.get("done", "")))
 
@@ -106,6 +110,8 @@ def answer_target(request: HttpRequest, token: str, account_id: int) -> HttpResp
         with transaction.atomic():
             link = links.sponsor_link(token, now)
             services.answer(link, account_id, request.POST.get("answer", ""), now)
+            said = {"account": account_id, "answer": request.POST["answer"]}
+            trail.note("portal.answered", request, link, link.contact.name, **said)
     except (links.LinkRefused, InvalidInput):
         return refused(request)
     return redirect(f"/p/{token}/?done=answer#target-{account_id}")
@@ -121,7 +127,8 @@ def recommend(request: HttpRequest, token: str) -> HttpResponse:
         with transaction.atomic():
             link = links.sponsor_link(token, now)
             translation.activate(link.language)  # the refusals are worded for the sponsor
-            services.recommend(link, form, now, transaction.on_commit)
+            made = services.recommend(link, form, now, transaction.on_commit)
+            trail.note("portal.recommended", request, link, link.contact.name, referral=made.pk)
     except links.LinkRefused:
         return refused(request)
     except services.AlreadyAnswered:
@@ -144,6 +151,7 @@ def opt_out(request: HttpRequest, token: str) -> HttpResponse:
         with transaction.atomic():
             link = links.sponsor_link(token, now)
             services.opt_out(link, now)
+            trail.note("portal.opted_out", request, link, link.contact.name)
     except links.LinkRefused:
         return refused(request)
     translation.activate(link.language)
@@ -170,6 +178,8 @@ def consent(request: HttpRequest, token: str) -> HttpResponse:
                     services.decline(found, now)
                 else:
                     raise links.LinkRefused("No answer")
+            event = {"yes": "optin.accepted", "no": "optin.declined"}.get(choice) if request.method == "POST" else ""
+            trail.note(event or "optin.opened", request, found, f"referral {referral.pk}")
     except links.LinkRefused:
         return refused(request)
     translation.activate(language)

@@ -27,8 +27,11 @@ def forget(email: str, yes: bool) -> None:
     person = privacy.find_person(email)
     if not yes:
         click.confirm(f"Erase {person.name} ({email}) for good?", abort=True)
+    from referly.audit.trail import command_line, record
+
     with transaction.atomic():
         done = privacy.forget(email, timezone.now())
+        record("forget", actor_label=command_line(), subject=f"a person (contact {person.pk})", detail=done)
     privacy.after_commit_cleanup()
     summary = ", ".join(f"{count} {what}" for what, count in done.items())
     console.print(f"Erased contact {person.pk}: {summary}.", markup=False)

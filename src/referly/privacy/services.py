@@ -6,8 +6,9 @@ the contact; their employment history and network ties (deleted); every mention 
 e-mail or phone in any text or JSON column of any table (replaced by ``[erased]``; whole words only, and
 other records' own e-mails and names are left alone), their first name in their referrals' drafts and
 notes; the identifiers of records merged into them, and the merge snapshots
-of records merged into them; and score rows computed about them (the next scoring run recomputes
-what remains). The contact is then marked do-not-contact and opted out, so nothing asks them again.
+of records merged into them; score rows computed about them (the next scoring run recomputes
+what remains); and every audit event naming one of their addresses (only its kind and time stay).
+The contact is then marked do-not-contact and opted out, so nothing asks them again.
 On SQLite the erased bytes are overwritten on disk (secure delete, then the write-ahead log is
 truncated); on PostgreSQL the touched tables are vacuumed after the commit.
 """
@@ -24,6 +25,7 @@ from django.db import connection, models
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 
+from referly.audit.trail import forget_addresses
 from referly.crm import normalise
 from referly.crm.models import (
     Connection,
@@ -44,7 +46,7 @@ from referly.scoring.models import NextBestAction, RelationshipStrength, Sponsor
 
 ERASED = "[erased]"
 _PLUS_TAG = re.compile(r"\+[^@]*@")
-APPS = ("crm", "referrals", "reports", "scoring", "admin", "outbox", "notices")
+APPS = ("crm", "referrals", "reports", "scoring", "admin", "outbox", "notices", "audit")
 # Other records' own identities are never rewritten: a colleague called Joann keeps her e-mail.
 IDENTITY_FIELDS = {"email", "domain", "first_name", "last_name", "company_name", "company_key"}
 
@@ -116,6 +118,7 @@ def forget(email: str, now: datetime) -> dict[str, int]:
     )
     done["greetings scrubbed"] = _scrub_first_name(person)
     done["outbox messages erased"] = _erase_messages(chain, addresses)
+    done["audit events erased"] = forget_addresses(addresses)  # only their kind and time stay
     Contact.objects.filter(pk=person.pk).update(
         first_name="",
         last_name="",

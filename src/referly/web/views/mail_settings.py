@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from referly import config, mail
 from referly.access.roles import Permission
 from referly.access.services import Actor
+from referly.audit.trail import record
 from referly.errors import InvalidInput, ReferlyError, Unavailable
 from referly.notices.digest import choice_of
 from referly.notices.models import DigestChoice
@@ -83,11 +84,16 @@ def save_digest(request: HttpRequest) -> HttpResponse:
     who = actor(request)
     try:
         with transaction.atomic():
-            saved_choice(who, request.POST)
+            saved = saved_choice(who, request.POST)
+            record("settings.changed", request=request, subject="daily digest", detail=digest_detail(saved))
     except ReferlyError as exc:
         return mail_page(request, problem=exc, status=exc.http_status)
     messages.success(request, _("Daily digest settings saved."))
     return redirect(reverse("web:mail_settings"))
+
+
+def digest_detail(choice: DigestChoice) -> dict[str, object]:
+    return {"enabled": choice.enabled, "hour": choice.hour, "time_zone": choice.time_zone, "language": choice.language}
 
 
 def saved_choice(who: Actor, posted: Mapping[str, str]) -> DigestChoice:

@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from referly.access.roles import Permission
+from referly.audit.trail import record
 from referly.errors import InvalidInput, ReferlyError
 from referly.reports.exchange_rates import Stored, base_currency, store_rates, stored_summary
 from referly.reports.fx import EURO, LOOKBACK_DAYS, RatesFile, read_rates
@@ -58,6 +59,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         found = read_rates(text, name)
         with transaction.atomic():
             stored = store_rates(found, timezone.now())
+            record("settings.changed", request=request, subject=f"exchange rates from {name}", detail=vars(stored))
     except ReferlyError as exc:
         return rates_page(request, error=exc, status=exc.http_status)
     return rates_page(request, outcome=outcome(name, found, stored))

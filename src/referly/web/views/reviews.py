@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from referly.access.roles import Permission
+from referly.audit.trail import record
 from referly.errors import InvalidInput, NotFound, ReferlyError
 from referly.reports import review as reviewing
 from referly.reports.models import Review
@@ -114,4 +115,5 @@ def export(request: HttpRequest, month: str, fmt: str) -> HttpResponse:
             write_pdf(html, out)
             response = HttpResponse(out.read_bytes(), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    record("export.review", request=request, subject=name)
     return response

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from referly.access.roles import Permission
+from referly.audit.trail import record
 from referly.capture import sources as capture
 from referly.capture.models import Security, Source, SourceKind
 from referly.capture.summary import Summary
@@ -130,6 +131,7 @@ def add_imap(request: HttpRequest) -> HttpResponse:
                 ca_file=values["ca_file"],
                 now=timezone.now(),
             )
+            record("settings.source_added", request=request, subject=f"mailbox {made.pk}: {made.where}")
     except ReferlyError as exc:
         return sources_view(request, "imap", exc, values, status=exc.http_status)
     messages.success(request, _("Mailbox %(where)s added: sync it now, or let the nightly sync read it.") % where(made))
@@ -152,6 +154,7 @@ def add_caldav(request: HttpRequest) -> HttpResponse:
                 ca_file="",
                 now=timezone.now(),
             )
+            record("settings.source_added", request=request, subject=f"calendar {made.pk}: {made.where}")
     except ReferlyError as exc:
         return sources_view(request, "caldav", exc, values, status=exc.http_status)
     messages.success(
@@ -179,6 +182,7 @@ def remove(request: HttpRequest, source_id: int) -> HttpResponse:
     source = stored(source_id)
     with transaction.atomic():
         capture.remove_source(source.pk)
+        record("settings.source_removed", request=request, subject=f"{source.kind} {source.pk}: {source.where}")
     messages.success(request, _("%(where)s removed: it is no longer synced.") % where(source))
     return redirect(reverse("web:sources"))
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from referly.audit.trail import record
 from referly.connect.tables import Format, build_export, consistent_read, require_tables, zip_export
 from referly.errors import InvalidInput
 from referly.web.pages import actor, page
@@ -40,5 +41,6 @@ def download(request: HttpRequest) -> HttpResponse:
         handle.close()
         raise
     name = f"referly-tables-{now:%Y-%m-%d}-{fmt}.zip"
+    record("export.tables", request=request, subject=name, detail={"format": fmt, "personal_data": True})
     streamed = FileResponse(handle, as_attachment=True, filename=name, content_type="application/zip")
     return streamed  # type: ignore[return-value]  # a streaming response: ``page`` types its views as HttpResponse

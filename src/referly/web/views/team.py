@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from referly.access import services as access
 from referly.access.roles import Permission, Role
+from referly.audit.trail import record
 from referly.crm.models import Teammate
 from referly.errors import InvalidInput, NotFound, ReferlyError
 from referly.web import wording
@@ -126,6 +127,7 @@ def create_login(request: HttpRequest, teammate_id: int) -> HttpResponse:
                     code="teammate_email_missing",
                 )
             user, password = access.create_user(mate.email, role, teammate=mate.email)
+            record("admin.login_created", request=request, subject=user.username, detail={"role": role})
     except ReferlyError as exc:
         refused = Outcome(teammate_id, "login", exc.sentence, {"email": typed, "role": role})
         return team_view(request, refused, status=exc.http_status)
@@ -158,7 +160,10 @@ def change_role(request: HttpRequest, teammate_id: int) -> HttpResponse:
         if mate.user_id is None:
             raise NotFound(_("%(name)s has no login yet") % {"name": mate.name})
         with transaction.atomic():
+            was = [access.role_of(u).value for u in User.objects.filter(pk=mate.user_id)]
             changed = access.change_role(mate.user_id, role)
+            to = access.role_of(changed).value
+            record("role.changed", request=request, subject=changed.username, detail={"from": was[0], "to": to})
     except ReferlyError as exc:
         return team_view(request, Outcome(teammate_id, "role", exc.sentence, {"role": role}), status=exc.http_status)
     messages.success(

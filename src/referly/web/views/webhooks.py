@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from referly.access.roles import Permission
+from referly.audit.trail import record
 from referly.connect import services
 from referly.connect.models import EventType, Subscription, SubscriptionKind
 from referly.errors import ReferlyError
@@ -66,6 +69,9 @@ def add(request: HttpRequest) -> HttpResponse:
                 str(values["language"]),
                 timezone.now(),
             )
+            host = urlsplit(made.url).hostname or ""  # not the whole URL: a chat webhook's path is its secret
+            events = {"events": made.events}
+            record("webhook.added", request=request, subject=f"webhook {made.pk} to {host}", detail=events)
     except ReferlyError as exc:
         return webhooks_view(request, exc.sentence, exc.field or "url", values, status=exc.http_status)
     if made.kind == SubscriptionKind.STANDARD:
@@ -84,6 +90,7 @@ def add(request: HttpRequest) -> HttpResponse:
 def remove(request: HttpRequest, subscription_id: int) -> HttpResponse:
     with transaction.atomic():
         services.unsubscribe(subscription_id)
+        record("webhook.removed", request=request, subject=f"webhook {subscription_id}")
     messages.success(request, _("Webhook %(id)s removed.") % {"id": subscription_id})
     return redirect(reverse("web:webhooks"))
 
@@ -93,6 +100,7 @@ def remove(request: HttpRequest, subscription_id: int) -> HttpResponse:
 def test(request: HttpRequest, subscription_id: int) -> HttpResponse:
     with transaction.atomic():
         services.queue_test(subscription_id, timezone.now())
+        record("webhook.tested", request=request, subject=f"webhook {subscription_id}")
     messages.success(request, _("A test event is queued: the worker sends it within a minute."))
     return redirect(reverse("web:webhooks") + "#deliveries")
 
@@ -101,6 +109,7 @@ def test(request: HttpRequest, subscription_id: int) -> HttpResponse:
 @page(Permission.ADMINISTER)
 def redeliver(request: HttpRequest, delivery_id: int) -> HttpResponse:
     with transaction.atomic():
-        services.redeliver(delivery_id, timezone.now())
+        again = services.redeliver(delivery_id, timezone.now())
+        record("webhook.redelivered", request=request, subject=f"delivery {delivery_id} ({again.event_type})")
     messages.success(request, _("Delivery %(id)s is queued again, with the same id.") % {"id": delivery_id})
     return redirect(reverse("web:webhooks") + "#deliveries")
