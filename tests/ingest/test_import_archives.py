@@ -77,14 +77,15 @@ def test_an_interrupted_import_leaves_the_database_as_it_was(run_referly: RunCli
 def test_a_zip_that_would_unpack_beyond_the_limit_is_refused_before_anything_is_written(
     cli: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from referly.ingest import importer
+    from referly.ingest import archive as archive_module
 
-    monkeypatch.setattr(importer, "MOST_UNPACKED", 1_000_000)  # the limit, small enough for a test to pass it
+    monkeypatch.setattr(archive_module, "MOST_UNPACKED", 1_000_000)  # the limit, small enough for a test to pass it
+    monkeypatch.setattr(archive_module, "MOST_RATIO", 10_000)  # the total is what this test passes, not the ratio
     archive = tmp_path / "hubspot-export.zip"
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as z:
         z.writestr("hubspot-crm-exports-all-companies-2024.csv", "Record ID,Company name\n" + "1,A\n" * 400_000)
     assert archive.stat().st_size < 100_000, "it compresses like a bomb"
     result = cli("import", str(archive), "--preset", "hubspot")
-    assert result.exit_code != 0 and "more than the 1,000,000 an import accepts" in result.output
+    assert result.exit_code != 0 and "would unpack beyond 1,000,000 bytes (the most an import accepts)" in result.output
     assert "Traceback" not in result.output and not Account.objects.exists()
     assert not any(p.suffix == ".csv" for p in tmp_path.rglob("*")), "nothing was unpacked"

@@ -23,17 +23,26 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
-from referly.capture.mailfiles import MAX_ARCHIVE_BYTES, refusal
+from referly.capture.mailfiles import MAX_ARCHIVE_BYTES, MAX_RATIO, RATIO_FROM, refusal
 from referly.capture.meetings import BadEvent, Meeting, meetings, parse
 from referly.capture.models import CapturedEvent
 from referly.capture.recorder import Recorder
 from referly.capture.runs import outer, settle
 from referly.capture.summary import CaptureError, Summary
 from referly.crm.models import Interaction, InteractionKind
+from referly.ingest.archive import (
+    MOST_DIRECTORY,
+    MOST_MEMBERS,
+    UNPACKED_METHODS,
+    declared_directory,
+    is_link,
+    read_member,
+)
 
 BATCH = 500  # events per transaction
 MAX_FILE_BYTES = 64 << 20  # a calendar file over 64 MB is not an export (parsing takes ~35 times its size)
 _DELETE_CHUNK = 200
+UNPACKABLE = "compressed in a way Referly does not unpack (only stored or deflated members are)"
 Remembered = tuple[int, int, str]  # contact, teammate, ISO time in UTC: one meeting touch as CapturedEvent keeps it
 
 
@@ -199,15 +208,25 @@ def _file(path: Path) -> Iterator[tuple[str, bytes] | CaptureError]:
 
 
 def _zip(path: Path) -> Iterator[tuple[str, bytes] | CaptureError]:
-    """The .ics members of a zip, each checked before it is unpacked: its path, its declared size against
-    ``MAX_FILE_BYTES`` and its packed size (``MAX_RATIO``), and the archive's total (``MAX_ARCHIVE_BYTES``)."""
+    """The .ics members of a zip, each checked before it is unpacked (its path, a link, its declared size
+    against ``MAX_FILE_BYTES`` and its packed size, the archive's total against ``MAX_ARCHIVE_BYTES``), then
+    unpacked in chunks with the same limits counted on the bytes really unpacked: headers may lie."""
+    crowded = CaptureError(str(path), "zip", f"holds more than {MOST_MEMBERS:,} files: not a calendar export")
     try:
+        with path.open("rb") as handle:  # the directory's size, before zipfile reads it whole
+            members, directory = declared_directory(handle) or (0, 0)
+        if members > MOST_MEMBERS or directory > MOST_DIRECTORY:
+            yield crowded
+            return
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
         yield CaptureError(str(path), "zip", f"not a readable zip archive ({exc})")
         return
     unpacked = 0
     with archive:
+        if len(archive.infolist()) > MOST_MEMBERS:
+            yield crowded
+            return
         for info in archive.infolist():
             inside = f"{path}!{info.filename}"
             name = PurePosixPath(info.filename.replace("\\", "/"))
@@ -216,24 +235,29 @@ def _zip(path: Path) -> Iterator[tuple[str, bytes] | CaptureError]:
             if why := refusal(info):
                 yield CaptureError(inside, "zip", why)
                 continue
+            if is_link(info):
+                yield CaptureError(inside, "zip", "a symbolic link: refused")
+                continue
+            if info.compress_type not in UNPACKED_METHODS:  # bzip2 and LZMA expand without a bound per read
+                yield CaptureError(inside, "zip", UNPACKABLE)
+                continue
             if info.file_size > MAX_FILE_BYTES:
                 yield CaptureError(inside, "zip", f"unpacks to over {_size(MAX_FILE_BYTES)}, the limit of a calendar")
                 continue
-            unpacked += info.file_size
-            if unpacked > MAX_ARCHIVE_BYTES:
+            if unpacked + info.file_size > MAX_ARCHIVE_BYTES:
                 yield CaptureError(
                     inside, "zip", f"the archive unpacks to more than {_size(MAX_ARCHIVE_BYTES)}: stopped here"
                 )
                 return
             try:
-                with archive.open(info) as member:  # never more than declared, whatever the member holds
-                    data = member.read(MAX_FILE_BYTES + 1)
-            except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile) as exc:
+                data = read_member(archive, info, MAX_FILE_BYTES, ratio=MAX_RATIO, ratio_from=RATIO_FROM)
+            except ValueError as exc:
+                yield CaptureError(inside, "zip", f"{exc}, the limit of a calendar")
+                continue
+            except (zipfile.BadZipFile, OSError, EOFError, zipfile.LargeZipFile, NotImplementedError) as exc:
                 yield CaptureError(inside, "zip", f"cannot be unpacked ({exc})")
                 continue
-            if len(data) > MAX_FILE_BYTES:
-                yield CaptureError(inside, "zip", f"unpacks to over {_size(MAX_FILE_BYTES)}, the limit of a calendar")
-                continue
+            unpacked += len(data)
             yield inside, data
 
 

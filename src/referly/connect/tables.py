@@ -299,10 +299,10 @@ def write_parquet(export: Export, folder: Path) -> None:
 
 
 def write_csv(export: Export, folder: Path) -> None:
-    import pyarrow.csv as pcsv
+    from referly.kit.sheets import write_table_csv
 
     for name, table in export.tables.items():
-        pcsv.write_csv(table, folder / f"{name}.csv")
+        write_table_csv(table, folder / f"{name}.csv")
 
 
 def write_duckdb(export: Export, folder: Path) -> None:

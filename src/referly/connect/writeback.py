@@ -23,7 +23,6 @@ every file holds a value; a column no row fills never appears.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -44,6 +43,7 @@ from referly.connect.writeback_fields import (
     records,
 )
 from referly.errors import InvalidInput, Unavailable
+from referly.kit.sheets import SafeWriter
 from referly.referrals.models import Attribution, Channel, Referral, ReferralStage
 
 Row = dict[str, str]
@@ -297,7 +297,7 @@ def groups(rows: Iterable[Row], order: Sequence[str]) -> list[tuple[list[str], l
 
 def write_csv(path: Path, columns: list[str], rows: list[Row]) -> None:
     with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
+        writer = SafeWriter(out)  # a CRM's import then shows a name like "=HYPERLINK(...)" as text
         writer.writerow(columns)
         writer.writerows([[row[c] for c in columns] for row in rows])
 

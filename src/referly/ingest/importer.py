@@ -7,18 +7,18 @@ for a strict import with any refused row, so the database ends exactly as it beg
 from __future__ import annotations
 
 import difflib
-import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from referly.errors import InvalidInput
 from referly.ingest import checks
 from referly.ingest.activity import record_activity, resolve_owner
+from referly.ingest.archive import unpack_zip
 from referly.ingest.directory import Directory
 from referly.ingest.kinds import ORDER, kind_spec
 from referly.ingest.mapping import Join, Mapping, Section
@@ -48,6 +48,7 @@ def run_import(
     on_progress: Progress | None = None,
 ) -> ImportResult:
     with transaction.atomic():
+        one_import_at_a_time()
         directory = Directory(mapping.source_system, now)
         outcomes = [
             _each_file(kind, path, mapping, directory, now, on_progress, len(targets)) for kind, path in targets
@@ -68,6 +69,19 @@ def run_import(
             follow_deals(now)  # a deal won or lost in the CRM moves its referral
             recompute_credit()
     return ImportResult(outcomes, written=True)
+
+
+# The key of the PostgreSQL lock an import holds until it commits (any number no other lock of Referly uses).
+IMPORT_LOCK = 0x72656672
+
+
+def one_import_at_a_time() -> None:
+    """Wait until no other import is writing. Two imports of one export at once would both create the same
+    records, and the second would fail on their unique keys; waiting, it finds them and leaves them unchanged.
+    SQLite already lets one writer in at a time."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
 
 
 def _each_file(
@@ -252,25 +266,11 @@ def _kinds_of(path: Path, mapping: Mapping) -> list[str]:
     return [kind] if kind else []
 
 
-MOST_UNPACKED = 4 * 1024**3  # what a CRM export's zip may hold once unpacked (a zip bomb stops here)
-
-
 def unpack(path: Path, scratch: Path) -> Path:
-    """A folder as it is; a zip archive extracted into ``scratch``."""
+    """A folder as it is; the files of a zip archive an import reads, unpacked within bounds into ``scratch``."""
     if path.is_dir():
         return path
-    try:
-        with zipfile.ZipFile(path) as archive:
-            unpacked = sum(member.file_size for member in archive.infolist())
-            if unpacked > MOST_UNPACKED:
-                raise InvalidInput(
-                    f"{path.name}: its files would take {unpacked:,} bytes once unpacked, more than the "
-                    f"{MOST_UNPACKED:,} an import accepts; import its files one by one",
-                    code="archive_too_large",
-                )
-            archive.extractall(scratch)
-    except zipfile.BadZipFile:
-        raise InvalidInput(f"{path}: neither a folder nor a zip archive") from None
+    unpack_zip(path, scratch, wanted=lambda member: member.suffix.lower() in TABULAR_SUFFIXES)
     return scratch
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from referly.ingest.rows import RowError
+from referly.kit.sheets import SafeWriter
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,19 @@ class FileOutcome:
         return bool(self.errors or self.failure)
 
 
-def write_errors(path: Path, outcomes: list[FileOutcome]) -> int:
+ERROR_COLUMNS = ("file", "line", "column", "value", "reason")
+
+
+def write_error_rows(handle: IO[str], outcomes: list[FileOutcome]) -> int:
+    """Every refused row as CSV into ``handle``, cells a spreadsheet would run neutralised; how many rows."""
     rows = [e for o in outcomes for e in o.errors]
-    with path.open("w", newline="", encoding="utf-8") as out:
-        writer = csv.writer(out)
-        writer.writerow(["file", "line", "column", "value", "reason"])
-        for e in rows:
-            writer.writerow([e.file, e.line, e.column, e.value, e.reason])
+    writer = SafeWriter(handle)
+    writer.writerow(ERROR_COLUMNS)
+    for e in rows:
+        writer.writerow([e.file, e.line, e.column, e.value, e.reason])
     return len(rows)
+
+
+def write_errors(path: Path, outcomes: list[FileOutcome]) -> int:
+    with path.open("w", newline="", encoding="utf-8") as out:
+        return write_error_rows(out, outcomes)

@@ -6,19 +6,23 @@ types (numbers, dates), which the field converters accept as they are.
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from referly.errors import InvalidInput
+from referly.ingest.archive import check_zip
 
 TABULAR_SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx", ".parquet"}
-MAX_FIELD = 131_072
+MAX_FIELD = 131_072  # characters of one value of a CSV file
+MAX_LINE = 1_048_576  # characters of one line of a CSV file (a row may span several)
 csv.field_size_limit(MAX_FIELD)
+_SAMPLE = 65_536  # characters the delimiter is sniffed from
+_CHUNK = 1 << 20
 # The lines a report export writes under its rows (Salesforce: the totals, a confidentiality line, a
 # copyright, who generated it when). Read as a footer, never as rows.
 FOOTER = re.compile(
@@ -71,21 +75,56 @@ def read_table(path: Path, options: ReadOptions = ReadOptions()) -> SourceTable:
     return _read_delimited(path, options)
 
 
-def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
-    """The text and its encoding: the one given, else UTF-8 (with or without BOM), cp1252, or latin-1."""
+def detect_encoding(path: Path, encoding: str | None = None) -> str:
+    """The file's encoding: the one given, else UTF-8 (with or without BOM), cp1252, or latin-1.
+
+    Each candidate is tried over the whole file in chunks, never holding it in memory."""
     if encoding:
         try:
-            return data.decode(encoding), encoding
+            codecs.lookup(encoding)
+            _decodes(path, encoding, strict=True)
         except (UnicodeDecodeError, LookupError) as exc:
             raise InvalidInput(f"cannot read the file as {encoding}: {exc}") from None
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    for candidate in ("utf-8", "cp1252"):
+        return encoding
+    with path.open("rb") as handle:
+        bom = handle.read(3) == b"\xef\xbb\xbf"
+    if bom:
         try:
-            return data.decode(candidate), candidate
+            _decodes(path, "utf-8-sig", strict=True)
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"{path.name}: the text is not valid {exc.encoding}") from None
+        return "utf-8-sig"
+    for candidate in ("utf-8", "cp1252"):
+        if _decodes(path, candidate):
+            return candidate
+    return "latin-1"
+
+
+def _decodes(path: Path, encoding: str, *, strict: bool = False) -> bool:
+    """Whether the whole file decodes as ``encoding``; with ``strict`` the first error is raised instead."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with path.open("rb") as handle:
+        try:
+            for chunk in iter(lambda: handle.read(_CHUNK), b""):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1"), "latin-1"
+            if strict:
+                raise
+            return False
+    return True
+
+
+def capped_lines(stream: IO[str], name: str) -> Iterator[str]:
+    """The lines of a text file, each refused beyond ``MAX_LINE`` characters before it is held whole."""
+    for number, line in enumerate(iter(lambda: stream.readline(MAX_LINE + 1), ""), 1):
+        if len(line) > MAX_LINE:
+            raise InvalidInput(
+                f"{name} line {number:,} is longer than {MAX_LINE:,} characters, the most a line of a file "
+                "may hold: is it a CSV export?",
+                code="line_too_long",
+            )
+        yield line
 
 
 def sniff_delimiter(sample: str, suffix: str) -> str:
@@ -99,24 +138,19 @@ def sniff_delimiter(sample: str, suffix: str) -> str:
 
 
 def _read_delimited(path: Path, options: ReadOptions) -> SourceTable:
-    try:
-        text, encoding = decode(path.read_bytes(), options.encoding)
-    except UnicodeDecodeError as exc:
-        raise InvalidInput(f"{path.name}: the text is not valid {exc.encoding}") from None
-    if not text.strip():
-        raise InvalidInput(f"{path.name}: the file is empty")
-    delimiter = options.delimiter or sniff_delimiter(text[:65_536], path.suffix.lower())
-    source = io.StringIO(text, newline="")
-    if options.quote:
-        reader = csv.reader(source, delimiter=delimiter, strict=True, quotechar=options.quote)
-    else:
-        reader = csv.reader(source, delimiter=delimiter, strict=True, quoting=csv.QUOTE_NONE)
+    encoding = detect_encoding(path, options.encoding)
+    with path.open(encoding=encoding, newline="") as stream:
+        sample = stream.read(_SAMPLE)
+        if not sample.strip() and not any(chunk.strip() for chunk in iter(lambda: stream.read(_CHUNK), "")):
+            raise InvalidInput(f"{path.name}: the file is empty")
+    delimiter = options.delimiter or sniff_delimiter(sample, path.suffix.lower())
     columns = list(options.columns)
     if options.header:
-        try:
-            header = next(reader)
-        except csv.Error as exc:
-            raise InvalidInput(f"{path.name}: the header row cannot be read ({exc})") from None
+        with path.open(encoding=encoding, newline="") as stream:
+            try:
+                header = next(_reader(capped_lines(stream, path.name), delimiter, options.quote))
+            except csv.Error as exc:
+                raise InvalidInput(f"{path.name}: the header row cannot be read ({exc})") from None
         columns = columns or [h.strip() for h in header]
         if len(set(columns)) != len(columns):
             twice = sorted({c for c in columns if columns.count(c) > 1})
@@ -124,10 +158,28 @@ def _read_delimited(path: Path, options: ReadOptions) -> SourceTable:
     if not columns:
         raise InvalidInput(f"{path.name}: the file has no header row; name its columns in the mapping")
     notes: list[str] = []
-    return SourceTable(path, columns, _delimited_rows(reader, columns, notes), encoding, delimiter, notes)
+    rows = _delimited_rows(path, encoding, delimiter, options, columns, notes)
+    return SourceTable(path, columns, rows, encoding, delimiter, notes)
 
 
-def _delimited_rows(reader: Any, columns: list[str], notes: list[str]) -> Iterator[SourceRow | RowProblem]:
+def _reader(lines: Iterator[str], delimiter: str, quote: str) -> Any:
+    if quote:
+        return csv.reader(lines, delimiter=delimiter, strict=True, quotechar=quote)
+    return csv.reader(lines, delimiter=delimiter, strict=True, quoting=csv.QUOTE_NONE)
+
+
+def _delimited_rows(
+    path: Path, encoding: str, delimiter: str, options: ReadOptions, columns: list[str], notes: list[str]
+) -> Iterator[SourceRow | RowProblem]:
+    """The rows, read as they are asked for: the file is opened on the first and closed after the last."""
+    with path.open(encoding=encoding, newline="") as stream:
+        reader = _reader(capped_lines(stream, path.name), delimiter, options.quote)
+        if options.header:
+            next(reader, None)
+        yield from _split_rows(reader, columns, notes)
+
+
+def _split_rows(reader: Any, columns: list[str], notes: list[str]) -> Iterator[SourceRow | RowProblem]:
     width = len(columns)
     footer = Footer(width)
     while True:
@@ -139,7 +191,7 @@ def _delimited_rows(reader: Any, columns: list[str], notes: list[str]) -> Iterat
         except csv.Error as exc:
             reason = str(exc)
             if "field larger" in reason:
-                reason = f"a value is longer than {MAX_FIELD:,} characters"
+                reason = f"a value is longer than {MAX_FIELD:,} characters, the most a value may hold"
             yield from footer.release(columns)
             yield RowProblem(reader.line_num, f"the row cannot be read: {reason}")
             continue
@@ -200,6 +252,7 @@ def shown_text(text: str) -> str:
 def _read_xlsx(path: Path, options: ReadOptions) -> SourceTable:
     from openpyxl import load_workbook
 
+    check_zip(path)  # a workbook is a zip: a bomb is refused before openpyxl unpacks its sheets
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for damaged files

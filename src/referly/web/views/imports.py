@@ -19,9 +19,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from referly.access.roles import Permission
+from referly.audit.trail import import_detail, record
 from referly.crm.models import OpportunityStage
 from referly.errors import InvalidInput, ReferlyError
-from referly.ingest.importer import ImportResult, run_import, targets_for
+from referly.ingest.importer import ImportResult, run_import, summary_row, targets_for
 from referly.ingest.kinds import KINDS, ORDER
 from referly.ingest.mapping import Mapping, load_mapping
 from referly.ingest.saved import render_mapping, save_mapping, saved_for, stages_saved
@@ -118,6 +119,9 @@ def commit(request: HttpRequest) -> HttpResponse:
         checked = importing(kept, dry_run=False)
     except ReferlyError as exc:
         return import_page(request, error=str(exc), error_field=exc.field, status=exc.http_status)
+    done = import_detail(summary_row(o) for o in checked.result.outcomes)
+    event = "import.committed" if checked.result.written else "import.refused"
+    record(event, request=request, subject=kept.name, detail=done)
     uploads.forget(request.session)
     return import_page(request, upload=kept, checked=checked, committed=True)
 
