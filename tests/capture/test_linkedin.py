@@ -290,3 +290,14 @@ def test_the_command_prints_the_summary_and_says_what_went_wrong(
     (tmp_path / "other.csv").write_text("Name,Company\nJane Roe,Acme\n")
     wrong = referly("capture", "linkedin", str(tmp_path / "other.csv"), "--teammate", "alice@northbeam.example")
     assert wrong.exit_code == 2 and "has no header line First Name,Last Name,URL" in wrong.output
+
+
+def test_a_file_too_large_for_a_linkedin_export_is_refused_before_it_is_read(
+    world: dict[str, Any], tmp_path: Path
+) -> None:
+    huge = tmp_path / "Connections.csv"
+    with huge.open("wb") as handle:  # sparse: 65 MB claimed, nothing written
+        handle.truncate(65 * 1024**2)
+    with pytest.raises(InvalidInput, match=r"Connections\.csv: 68,157,440 bytes, more than the 67,108,864"):
+        capture_connections(huge, teammate="alice@northbeam.example", now=NOW)
+    assert Connection.objects.count() == 0

@@ -46,6 +46,7 @@ from referly.crm.queries import CAPTURED
 from referly.errors import InvalidInput, NotFound
 
 CONFIDENCE = 0.4  # the tie is real, but many LinkedIn connections are acquaintances rather than warm ties
+MOST_BYTES = 64 * 1024**2  # LinkedIn's 30,000-connection cap makes a file of a few MB; read whole, so capped
 
 
 def capture_connections(
@@ -54,6 +55,14 @@ def capture_connections(
     """Capture one export in one transaction. With ``strict`` any bad row refuses the whole file (``refused``,
     nothing written); ``dry_run`` rolls everything back."""
     try:
+        size = path.stat().st_size
+        if size > MOST_BYTES:
+            raise InvalidInput(
+                f"{path.name}: {size:,} bytes, more than the {MOST_BYTES:,} a LinkedIn export can hold "
+                "(30,000 connections make a few MB); is it Connections.csv?",
+                field="path",
+                code="file_too_large",
+            )
         raw = path.read_bytes()
     except OSError as exc:
         raise InvalidInput(f"Cannot read {path}: {exc.strerror or exc}", field="path") from None
