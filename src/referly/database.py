@@ -7,6 +7,7 @@ PostgreSQL. Every failure to reach or write the database becomes one ``Unavailab
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -169,12 +170,49 @@ def database_errors() -> Iterator[None]:
         raise Unavailable(_explain(exc)) from None
 
 
+def unavailable(exc: BaseException) -> Unavailable | None:
+    """The sentence for a database failure met mid-command (connection lost, disk full); None for anything else.
+
+    Only the database being out of reach (an operational or interface error) is expected: a refused constraint
+    or bad SQL is a bug, left to surface."""
+    django_db = sys.modules.get("django.db")
+    if django_db is None or not isinstance(exc, django_db.OperationalError | django_db.InterfaceError):
+        return None
+    # Rolling back after a lost connection reconnects, and that may fail too (the server still restarting):
+    # the first failure in the chain says what happened.
+    first, earlier = exc, exc.__context__
+    for _ in range(8):
+        if earlier is None:
+            break
+        if isinstance(earlier, django_db.DatabaseError):
+            first = earlier
+        earlier = earlier.__context__
+    return Unavailable(_explain(first))
+
+
+# What the drivers say when the server went away under an open connection (PostgreSQL restarted or stopped).
+_LOST = ("terminating connection", "server closed the connection", "connection is lost", "connection is closed")
+_UNFINISHED = "the unfinished work was rolled back, nothing of it was kept"
+
+
 def _explain(exc: Exception) -> str:
     from django.db import connection
 
     first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     where = describe()
     lowered = first_line.lower()
+    # Python's sqlite3 names SQLite's result code: SQLITE_FULL for no space left, SQLITE_IOERR_* for a failed write.
+    sqlite_code = str(getattr(exc.__cause__, "sqlite_errorname", ""))
+    if sqlite_code == "SQLITE_FULL" or "disk is full" in lowered:
+        return f"The disk holding the {where} is full (no space left): {_UNFINISHED}; make room and run it again"
+    if sqlite_code.startswith("SQLITE_IOERR"):
+        return (
+            f"Cannot write the {where}: {first_line} (is the disk full, or the file at its size limit?): "
+            f"{_UNFINISHED}; make room and run it again"
+        )
+    if any(lost in lowered for lost in _LOST):
+        # The driver's words last: the worker adds when it tries again after them.
+        return f"Lost the connection to the {where} (did the server restart?), so {_UNFINISHED}: {first_line}"
     if "not a database" in lowered:
         return f"The {where} is not a SQLite database (or is damaged): choose another file with --db"
     if "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered:

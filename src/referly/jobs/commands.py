@@ -58,7 +58,7 @@ def worker(once: bool, poll: float, max_jobs: int | None, worker_id: str | None)
     from django.db import connection
     from django.utils import timezone
 
-    from referly.jobs.queue import attempts_allowed, lease_length
+    from referly.jobs.queue import attempts_allowed, database_clock, lease_length
     from referly.jobs.worker import SQLITE_PAUSE, Worker
 
     name = worker_id or f"{socket.gethostname()}:{os.getpid()}"
@@ -67,6 +67,7 @@ def worker(once: bool, poll: float, max_jobs: int | None, worker_id: str | None)
         lease=lease_length(),
         max_attempts=attempts_allowed(),
         zone=timezone.get_current_timezone(),
+        clock=database_clock,
         say=_say,
         pause=SQLITE_PAUSE if connection.vendor == "sqlite" else 0.0,
     )

@@ -9,14 +9,16 @@ of queueing behind them; SQLite serialises writers, so the conditional UPDATE al
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, QuerySet
+from django.utils import timezone
 
 from referly import config
-from referly.errors import Conflict, InvalidInput
+from referly.errors import Conflict, InvalidInput, Unavailable
 from referly.jobs.handlers import Outcome
 from referly.jobs.models import Job, JobKind, JobRun, JobState, RunOutcome
 from referly.jobs.schedule import Occurrence
@@ -36,7 +38,33 @@ def check_kind(kind: str) -> str:
 
 
 def lease_length() -> timedelta:
-    return timedelta(minutes=config.JOB_LEASE_MINUTES.count("minutes"))
+    """REFERLY_JOB_LEASE_MINUTES: whole minutes, or a fraction of one (0.5 is thirty seconds)."""
+    raw = config.JOB_LEASE_MINUTES.value()
+    try:
+        minutes = float(raw)
+    except ValueError:
+        minutes = math.nan
+    if not math.isfinite(minutes):
+        raise Unavailable(
+            f"{config.JOB_LEASE_MINUTES.name} must be a whole number of minutes or a fraction, not {raw!r}"
+        )
+    if minutes <= 0:
+        raise Unavailable(f"{config.JOB_LEASE_MINUTES.name} must be more than 0")
+    return timedelta(minutes=minutes)
+
+
+def database_clock() -> datetime:
+    """The time by the database's clock: the one clock every worker shares, whatever its own says.
+
+    A lease is judged against it, so a worker whose clock runs ahead does not see a live lease as run out
+    and take a running job back. SQLite lives on one machine: its clock is that machine's.
+    """
+    if connection.vendor != "postgresql":
+        return timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT clock_timestamp()")
+        moment: datetime = cursor.fetchone()[0]
+    return moment
 
 
 def attempts_allowed() -> int:
