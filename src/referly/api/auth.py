@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer, SessionAuth
 
 from referly.access.services import Actor, actor_for, token_actor
+from referly.errors import ReferlyError
 
 
 class TokenAuth(HttpBearer):
@@ -38,6 +46,36 @@ def actor(request: HttpRequest) -> Actor:
     return found
 
 
+def _token_holder(request: HttpRequest) -> bool:
+    try:
+        return TokenAuth()(request) is not None
+    except (ReferlyError, AuthenticationError, HttpError):  # a token refused with a reason of its own
+        return False
+
+
+def schema_for_logins(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The OpenAPI document and its page, for a session or a valid token only, unless REFERLY_API_SCHEMA_PUBLIC=1.
+
+    Anyone else gets the API's ``401`` for the document, and the login page (then back) for the page.
+    """
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if settings.API_SCHEMA_PUBLIC or request.user.is_authenticated or _token_holder(request):
+            return view(request, *args, **kwargs)
+        if request.resolver_match is not None and request.resolver_match.url_name == "openapi-view":
+            return redirect_to_login(request.get_full_path())
+        body = {
+            "error": "not_authenticated",
+            "code": "not_authenticated",
+            "field": None,
+            "detail": "The API's schema is for logins: send a valid token (Authorization: Bearer rly_...) or log in",
+        }
+        return api.create_response(request, body, status=401)
+
+    return guarded
+
+
 api = NinjaAPI(
     title="Referly API",
     version="1",
@@ -46,8 +84,10 @@ api = NinjaAPI(
         "actions, ask scripts, metrics and imports. Authenticate with a personal token "
         "(`Authorization: Bearer rly_...`, from `referly user token EMAIL`) or the dashboard's session. "
         'Errors answer `{"error": KIND, "code": CODE, "field": FIELD, "detail": ...}`. '
-        "Creates accept an `Idempotency-Key` header."
+        "Creates accept an `Idempotency-Key` header. Requests are rate limited per token and per address: "
+        "past a limit the answer is `429` with a `Retry-After` header."
     ),
     auth=[TokenAuth(), SessionActor()],
+    docs_decorator=schema_for_logins,
     urls_namespace="api",
 )

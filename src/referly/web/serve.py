@@ -36,10 +36,14 @@ def run_server(
     host: str, port: int, *, workers: int = WORKERS, threads: int = THREADS, open_browser: bool = False
 ) -> None:
     """Serve until interrupted. The database must already be open (migrated)."""
+    from django.core.wsgi import get_wsgi_application
     from django.db import connections
     from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 
-    from referly.wsgi import application
+    from referly.web.security import check_production
+
+    check_production()  # as referly.wsgi does, for every caller (`referly demo` too)
+    application = get_wsgi_application()
 
     connections.close_all()  # no connection may cross the fork into the workers
     url = f"http://{host if ':' not in host else f'[{host}]'}:{port}/"
@@ -94,9 +98,15 @@ def _ready(url: str, open_browser: bool) -> None:
 )
 @database_option
 def serve(host: str, port: int, open_browser: bool, workers: int, threads: int) -> None:
-    """Serve the dashboard and the REST API (/api/v1, documented at /api/v1/docs)."""
-    from referly.database import describe, open_database
+    """Serve the dashboard and the REST API (/api/v1, documented at /api/v1/docs).
 
+    In production (REFERLY_HTTPS=1) it refuses to start without a long random REFERLY_SECRET_KEY, or with
+    REFERLY_DEBUG=1.
+    """
+    from referly.database import describe, open_database
+    from referly.web.security import check_production
+
+    check_production()
     check_port(host, port)
     open_database()
     console.print(f"Database: {describe()}")
