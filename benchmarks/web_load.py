@@ -83,6 +83,10 @@ def serving(workers: int | None, threads: int | None) -> list[str]:
 
 def start_server(db: Path, port: int, workers: int | None, threads: int | None) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("REFERLY_")}
+    # The simulated users share one API token: a real team's clients each have their own, so the per-token
+    # limit (600 a minute) is raised here to measure the server, not the limiter.
+    env["REFERLY_API_TOKEN_PER_MINUTE"] = "100000"
+    env["REFERLY_API_ADDRESS_PER_MINUTE"] = "100000"
     server = subprocess.Popen(
         [sys.executable, "-m", "referly", "serve", "--db", str(db), "--port", str(port), *serving(workers, threads)],
         env=env,
