@@ -23,3 +23,4 @@ def site_patterns(admin_path: str) -> list[URLPattern | URLResolver]:
 
 
 urlpatterns = site_patterns(settings.ADMIN_PATH)
+handler500 = "referly.web.unavailable.server_error"  # 503 with Retry-After while the database is out of reach
