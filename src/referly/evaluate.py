@@ -36,9 +36,24 @@ def evaluate() -> None:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Read the log through an import mapping's [interactions] section instead.",
 )
-@click.option("--cutoff", help="Date (YYYY-MM-DD) or epoch seconds. Default: when three quarters of the log is past.")
+@click.option(
+    "--cutoff",
+    help="Date (YYYY-MM-DD) or epoch seconds. Default: when three quarters of the log is past (earlier if the "
+    "horizon would run past the log's end).",
+)
 @click.option("--horizon", type=float, default=90.0, show_default=True, help="Days after the cutoff.")
+@click.option(
+    "--tune",
+    is_flag=True,
+    help="Choose the half-life on the log before the cutoff, then judge the choice after it (no leakage).",
+)
+@click.option(
+    "--apply",
+    is_flag=True,
+    help="With --tune: store the chosen half-life as a new version of the scoring settings, with its evidence.",
+)
 @click.option("--json", "as_json", is_flag=True)
+@database_option
 def evaluate_ties(
     events_path: Path,
     source: str | None,
@@ -47,14 +62,21 @@ def evaluate_ties(
     mapping: Path | None,
     cutoff: str | None,
     horizon: float,
+    tune: bool,
+    apply: bool,
     as_json: bool,
 ) -> None:
     """How well relationship strength ranks the pairs that interact again, beside count and recency."""
     from referly.ingest.logs import read_log, read_log_through_mapping
     from referly.scoring.config import load_settings
+    from referly.scoring.ties import MIN_NEGATIVES, MIN_POSITIVES, undirected
     from referly.scoring.ties import evaluate_ties as run
-    from referly.scoring.ties import undirected
+    from referly.scoring.tuning import check_horizon, default_cutoff
 
+    if apply and not tune:
+        raise InvalidInput("--apply stores what --tune chose: add --tune")
+    if horizon <= 0:
+        raise InvalidInput(f"--horizon must be a positive number of days (got {horizon:g})")
     if mapping is not None:
         src, dst, ts = read_log_through_mapping(events_path, mapping)
     else:
@@ -63,23 +85,136 @@ def evaluate_ties(
         src, dst, ts = read_log(events_path, source, target, time_column)
     if len(ts) == 0:
         raise InvalidInput(f"{events_path}: no events")
-    at = _cutoff(cutoff, ts)
+    at = default_cutoff(ts, horizon) if cutoff is None else _cutoff(cutoff, ts)
+    check_horizon(ts, at, horizon)
+    if tune:
+        _tune(events_path, undirected(src, dst, ts), at, horizon, len(ts), apply, as_json)
+        return
     result = run(undirected(src, dst, ts), at, horizon, load_settings(stored=False).strength)
     if as_json:
         console.print_json(json.dumps({**asdict(result), "events": len(ts)}))
         return
     when = datetime.fromtimestamp(at, tz=UTC)
-    table = Table(
-        title=f"{len(ts):,} events; {result.pairs:,} pairs before {when:%Y-%m-%d %H:%M} UTC, "
-        f"{result.positives:,} of them interact again within {horizon:g} days",
-        show_edge=False,
+    title = (
+        f"{len(ts):,} events; {result.pairs:,} pairs before {when:%Y-%m-%d %H:%M} UTC, "
+        f"{result.positives:,} of them interact again within {horizon:g} days"
     )
-    for column in ("Ranking by", "ROC AUC", *(f"Precision@{k}" for k in result.precision_at["strength"])):
+    if result.status != "measured":
+        console.print(
+            f"{title}: insufficient data ({result.positives} positive and {result.negatives} negative pairs; "
+            f"at least {MIN_POSITIVES} and {MIN_NEGATIVES} are needed). Choose another --cutoff or a longer --horizon.",
+            highlight=False,
+        )
+        return
+    table = Table(title=title, show_edge=False)
+    for column in (
+        "Ranking by",
+        "ROC AUC",
+        "95% interval",
+        *(f"Precision@{k}" for k in result.precision_at["strength"]),
+    ):
         table.add_column(column, justify="left" if column == "Ranking by" else "right")
     for name in result.auc:
-        table.add_row(name, f"{result.auc[name]:.3f}", *(f"{p:.3f}" for p in result.precision_at[name].values()))
+        low, high = (result.auc_ci or {})[name]
+        table.add_row(
+            name,
+            f"{result.auc[name]:.3f}",
+            f"{low:.3f}–{high:.3f}",
+            *(f"{p:.3f}" for p in result.precision_at[name].values()),
+        )
     console.print(table)
-    console.print("Measured on this log only; ties are undirected; AUC counts equal scores as half.")
+    console.print(
+        "Measured on this log only; ties are undirected; AUC counts equal scores as half; "
+        "intervals: pair bootstrap, 1,000 resamples."
+    )
+
+
+def _tune(log: Path, events: Any, at: int, horizon: float, count: int, apply: bool, as_json: bool) -> None:
+    from referly.scoring.config import load_settings, settings_in_force
+    from referly.scoring.tuning import provenance, tune_ties
+
+    stored = apply
+    if stored:
+        from referly.database import open_database
+
+        open_database()
+    settings = settings_in_force().settings.strength if stored else load_settings(stored=False).strength
+    result = tune_ties(events, at, horizon, settings)
+    applied = None
+    if apply:
+        applied = _apply_half_life(result, provenance(result, str(log)))
+    if as_json:
+        console.print_json(json.dumps({**asdict(result), "events": count, "applied_version": applied}))
+        return
+    if result.chosen_half_life_days is None:
+        console.print(f"{count:,} events: {result.message}.", highlight=False)
+        return
+    choice = Table(title=f"Choice, on the earlier part: {result.choice_split.describe()}", show_edge=False)
+    choice.add_column("Half-life (days)", justify="right")
+    choice.add_column("ROC AUC", justify="right")
+    for half_life, auc in result.choice_auc.items():
+        mark = " (chosen)" if float(half_life) == result.chosen_half_life_days else ""
+
+        choice.add_row(f"{half_life}{mark}", f"{auc:.3f}")
+    console.print(choice)
+    if result.best_minus_in_force_ci is not None:
+        low, high = result.best_minus_in_force_ci
+        console.print(
+            f"On the earlier part, the chosen half-life minus the one in force ({settings.half_life_days:g} d): "
+            f"95% interval {low:+.3f} to {high:+.3f}.",
+            highlight=False,
+        )
+    judged = Table(title=f"Judgement, after the cut-off only: {result.judged_split.describe()}", show_edge=False)
+    for column in ("Ranking by", "ROC AUC", "95% interval", "Tuned minus it", "95% interval "):
+        judged.add_column(column, justify="left" if column == "Ranking by" else "right")
+    names = {
+        "tuned": f"strength, half-life {result.chosen_half_life_days:g} d (tuned)",
+        "default": f"strength, half-life {settings.half_life_days:g} d (before tuning)",
+        "count": "count",
+        "recency": "recency",
+    }
+    differences = {d.baseline: d for d in result.differences}
+    for key, label in names.items():
+        low, high = result.auc_ci[key]
+        d = differences.get(key)
+        judged.add_row(
+            label,
+            f"{result.auc[key]:.3f}",
+            f"{low:.3f}–{high:.3f}",
+            f"{d.difference:+.3f}" if d else "",
+            f"{d.ci[0]:+.3f} to {d.ci[1]:+.3f}" if d else "",
+        )
+    console.print(judged)
+    console.print(
+        f"Measured on this log only ({count:,} events); intervals: pair bootstrap, {result.resamples:,} resamples.",
+        highlight=False,
+    )
+    console.print(f"After the cut-off, the tuned half-life is {result.verdict}.", highlight=False)
+    if applied is not None:
+        console.print(
+            f"Applied: settings version {applied} now holds a half-life of {result.chosen_half_life_days:g} days."
+        )
+    else:
+        console.print("Nothing changed: add --apply to store this half-life in the scoring settings.")
+
+
+def _apply_half_life(result: Any, note: str) -> int:
+    from django.db import transaction
+
+    from referly.scoring.models import SettingsSource
+    from referly.scoring.settings_store import current_document, save_version
+
+    document = json.loads(json.dumps(current_document()))
+    document["strength"]["half_life_days"] = result.chosen_half_life_days
+    with transaction.atomic():
+        version = save_version(
+            document,
+            changed_by="referly evaluate ties --tune --apply",
+            source=SettingsSource.TIE_TUNING,
+            now=datetime.now(tz=UTC),
+            note=note,
+        )
+    return int(version.pk)
 
 
 @evaluate.command("ranking")
@@ -141,3 +276,8 @@ def _cutoff(value: str | None, ts: Any) -> int:
         return int(datetime.fromisoformat(value).replace(tzinfo=UTC).timestamp())
     except ValueError:
         raise InvalidInput(f"--cutoff {value!r} is neither a date (YYYY-MM-DD) nor epoch seconds") from None
+
+
+from referly.evaluate_paths import evaluate_paths  # noqa: E402  (the command lives beside, registered here)
+
+evaluate.add_command(evaluate_paths)

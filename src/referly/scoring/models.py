@@ -104,6 +104,7 @@ class SettingsSource(models.TextChoices):
     FORM = "form", "Settings page form"
     TEXT = "text", "Settings page TOML text"
     ICP_SUGGEST = "icp_suggest", "icp suggest"
+    TIE_TUNING = "tie_tuning", "evaluate ties --tune"
     FILE = "file", "Back to the REFERLY_SCORING file or the defaults"
 
 

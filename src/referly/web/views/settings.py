@@ -80,6 +80,7 @@ def settings_view(
             "scoring_failed": bool(scoring_errors),
             "scoring_history": [_version_row(v) for v in history()],
             "icp_from": _version_row(icp_from) if icp_from else None,
+            "half_life_from": _half_life_from(scoring.strength.half_life_days),
             "templates_variable": config.TEMPLATES.name,
             "templates": templates(),
             "users": [{"user": u, "role": access.role_of(u)} for u in users],
@@ -151,11 +152,25 @@ def _label(path: str, name: str) -> str:
     return name
 
 
+def _half_life_from(half_life_days: float) -> dict[str, Any] | None:
+    """The newest tuning of the half-life on the team's own log, while its half-life is still the one in force."""
+    from referly.scoring.models import ScoringSettingsVersion
+
+    versions = ScoringSettingsVersion.objects.filter(source=SettingsSource.TIE_TUNING)
+    tuned = versions.order_by("-changed_at", "-pk").first()
+    if tuned is None or not tuned.document:
+        return None
+    if float(tuned.document.get("strength", {}).get("half_life_days", -1)) != float(half_life_days):
+        return None
+    return _version_row(tuned)
+
+
 def _version_row(version: Any) -> dict[str, Any]:
     labels = {
         SettingsSource.FORM: _("Settings page form"),
         SettingsSource.TEXT: _("Settings page TOML text"),
         SettingsSource.ICP_SUGGEST: _("referly icp suggest --apply"),
+        SettingsSource.TIE_TUNING: _("referly evaluate ties --tune --apply"),
         SettingsSource.FILE: _("back to the file or the defaults"),
     }
     return {

@@ -25,6 +25,7 @@ from referly.outreach import context as script_context
 from referly.outreach.scripts import LANGUAGES, REFERRAL_CHANNEL, SCRIPT_CHANNEL
 from referly.outreach.scripts import render as render_script
 from referly.referrals import services
+from referly.referrals.calibration import ask_rates, calibrated_words
 from referly.referrals.queries import under_way
 from referly.scoring.models import NextBestAction
 from referly.scoring.queries import actions_in_view, latest_run, visible_action
@@ -98,6 +99,7 @@ def action_cards(
 ) -> list[dict[str, Any]]:
     asked = under_way([(a.sponsor_id, a.target_account_id) for a in actions])
     sent = latest_messages([r.pk for r in asked.values()])
+    rates = ask_rates(timezone.now()) if actions else {}
     cards = []
     for action in actions:
         channel = script or SCRIPT_CHANNEL.get(action.channel, "email")
@@ -110,6 +112,7 @@ def action_cards(
             {
                 "action": action,
                 "parts": components(action.components),
+                "calibrated": calibrated_words(rates.get(action.channel)),
                 "channel": channel,
                 "channel_label": wording.SCRIPT_LABELS.get(channel, channel),
                 "script": text,
