@@ -30,8 +30,15 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "dedupe merge": ("referly dedupe merge contacts 12 57 --reason 'same person, two addresses'",),
     "demo": ("referly demo", "referly demo --no-serve --db /tmp/demo.sqlite3"),
     "demo-data": ("referly demo-data --scale smb --seed 7 --out demo-files/",),
+    "evaluate paths": (
+        "referly evaluate paths --events emails.csv --source from --target to --time at --cutoff 2001-06-01",
+        "referly evaluate paths --events messages.csv --mapping mapping.toml --horizon 60 --json",
+    ),
     "evaluate ranking": ("referly evaluate ranking --from 2025-01-01 --to 2025-12-31 --json",),
-    "evaluate ties": ("referly evaluate ties --events emails.csv --cutoff 2001-06-01 --horizon 90",),
+    "evaluate ties": (
+        "referly evaluate ties --events emails.csv --cutoff 2001-06-01 --horizon 90",
+        "referly evaluate ties --events emails.csv --source from --target to --time at --tune --apply",
+    ),
     "export crm": ("referly export crm --preset hubspot --out writeback/",),
     "export tables": ("referly export tables --format parquet --out tables/",),
     "export-person": ("referly export-person jane@client.example --out jane.json",),
