@@ -1,5 +1,5 @@
 """A source's password, encrypted at rest: Fernet (AES-128-CBC with an HMAC-SHA256), under a key derived
-from the deployment's secret key with HKDF-SHA256.
+from the deployment's secret key with HKDF-SHA256 (``referly.kit.sealing``).
 
 Changing ``REFERLY_SECRET_KEY`` (or losing the key file beside the SQLite database) makes the stored
 passwords unreadable: each source must then be added again. The plain password is never stored, logged,
@@ -8,33 +8,21 @@ or put in a job's record or a command's output.
 
 from __future__ import annotations
 
-import base64
-
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
 from referly.capture.models import Source
 from referly.errors import Unavailable
+from referly.kit.sealing import InvalidToken, seal, unseal
 
 # Fixed: a new value would make every stored password unreadable.
 _INFO = b"referly capture source secret v1"
 
 
-def _fernet() -> Fernet:
-    from django.conf import settings
-
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(settings.SECRET_KEY.encode())
-    return Fernet(base64.urlsafe_b64encode(key))
-
-
 def encrypt(plain: str) -> str:
-    return _fernet().encrypt(plain.encode("utf-8")).decode("ascii")
+    return seal(plain, _INFO)
 
 
 def decrypt(token: str) -> str:
     """The plain text of ``token``; ``InvalidToken`` when it was made under another key or altered."""
-    return _fernet().decrypt(token.encode("ascii")).decode("utf-8")
+    return unseal(token, _INFO)
 
 
 def password_of(source: Source) -> str:

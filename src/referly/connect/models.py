@@ -6,6 +6,11 @@ from django.db import models
 from django.db.models import Q
 
 from referly.crm.models.base import one_of
+from referly.errors import Unavailable
+from referly.kit.sealing import InvalidToken, seal, unseal
+
+SECRET_PURPOSE = b"referly webhook signing secret v1"
+"""Fixed: a new value would make every stored signing secret unreadable."""
 
 
 class EventType(models.TextChoices):
@@ -25,12 +30,18 @@ class SubscriptionKind(models.TextChoices):
 
 
 class Subscription(models.Model):
-    """A receiver of events: where, which events, how (signed JSON or a chat message), and its secret."""
+    """A receiver of events: where, which events, how (signed JSON or a chat message), and its secret.
+
+    The signing secret is kept sealed (``referly.kit.sealing``, under a key derived from the deployment's secret
+    key): ``secret`` reads and sets it in clear, ``sealed_secret`` is what the database holds.
+    """
 
     url = models.URLField(max_length=2000)
     kind = models.CharField(max_length=16, choices=SubscriptionKind.choices, default=SubscriptionKind.STANDARD)
     events = models.JSONField(default=list, help_text="The event types sent, e.g. ['referral.stage_changed'].")
-    secret = models.CharField(max_length=80, help_text="whsec_ + base64 key that signs each delivery.")
+    sealed_secret = models.CharField(
+        max_length=400, help_text="The whsec_ + base64 key that signs each delivery, encrypted (Fernet)."
+    )
     language = models.CharField(max_length=2, default="en", help_text="Language of chat messages: en or fr.")
     active = models.BooleanField(default=True)
     disabled_reason = models.TextField(blank=True, default="")
@@ -43,6 +54,23 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"Webhook #{self.pk} {self.url}"
+
+    @property
+    def secret(self) -> str:
+        """The signing secret in clear; refused in one sentence when the secret key changed since it was made."""
+        if not self.sealed_secret:
+            return ""
+        try:
+            return unseal(self.sealed_secret, SECRET_PURPOSE)
+        except (InvalidToken, ValueError):
+            raise Unavailable(
+                f"webhook {self.pk}: its signing secret cannot be decrypted (the secret key changed since it was "
+                f"added): remove the webhook and add it again"
+            ) from None
+
+    @secret.setter
+    def secret(self, plain: str) -> None:
+        self.sealed_secret = seal(plain, SECRET_PURPOSE)
 
 
 class DeliveryState(models.TextChoices):

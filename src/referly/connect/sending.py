@@ -14,7 +14,7 @@ from datetime import datetime
 from django.db import transaction
 
 from referly.connect.http import post as http_post
-from referly.connect.services import Post, claim_due, collect, record
+from referly.connect.services import Answer, Post, Request, claim_due, collect, record
 
 
 def deliver_webhooks(now: Callable[[], datetime], post: Post = http_post, senders: int = 4) -> dict[str, int]:
@@ -28,8 +28,13 @@ def deliver_webhooks(now: Callable[[], datetime], post: Post = http_post, sender
                 requests = claim_due(now())
             if not requests:
                 break
-            answers = list(pool.map(post, requests))
+            answers = list(pool.map(lambda request: _refused(request) or post(request), requests))
             with transaction.atomic():  # a batch's results together: one commit, not one per delivery
                 for outcome, count in record(list(zip(requests, answers, strict=True)), now()).items():
                     tally[outcome] += count
     return tally
+
+
+def _refused(request: Request) -> Answer | None:
+    """A failed try without a request, for a delivery that cannot be signed (its secret is unreadable)."""
+    return Answer(None, 0.0, request.refused) if request.refused else None

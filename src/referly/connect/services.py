@@ -30,7 +30,7 @@ from referly.connect.models import (
     SubscriptionKind,
 )
 from referly.connect.signing import new_secret, signature_headers
-from referly.errors import InvalidInput, NotFound
+from referly.errors import InvalidInput, NotFound, Unavailable
 
 LEASE = timedelta(minutes=2)
 GIVE_UPS_BEFORE_DISABLING = 5
@@ -61,9 +61,10 @@ def subscribe(url: str, events: list[str], kind: str, language: str, now: dateti
     if language not in ("en", "fr"):
         raise InvalidInput(f"Chat messages are in en or fr, not {language!r}", field="language")
     _start_cursors()
-    return Subscription.objects.create(
-        url=check_url(url), events=events, kind=kind, language=language, secret=new_secret(), created_at=now
-    )
+    made = Subscription(url=check_url(url), events=events, kind=kind, language=language, created_at=now)
+    made.secret = new_secret()  # kept sealed (Subscription.sealed_secret)
+    made.save()
+    return made
 
 
 def subscription(subscription_id: int) -> Subscription:
@@ -151,6 +152,8 @@ class Request:
     url: str
     headers: dict[str, str]
     body: str
+    refused: str = ""
+    """Why it must not be sent (its subscription's secret cannot be read): a failed try, and no request."""
 
 
 @dataclass(frozen=True)
@@ -180,9 +183,13 @@ def claim_due(now: datetime, limit: int = 200) -> list[Request]:
     for delivery in mine:
         text = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False)
         headers = {"content-type": "application/json", "user-agent": "Referly-Webhooks/1"}
+        refused = ""
         if delivery.subscription.kind == SubscriptionKind.STANDARD:
-            headers |= signature_headers(delivery.subscription.secret, delivery.message_id, now, text)
-        requests.append(Request(delivery.pk, delivery.subscription.url, headers, text))
+            try:
+                headers |= signature_headers(delivery.subscription.secret, delivery.message_id, now, text)
+            except Unavailable as exc:
+                refused = exc.sentence
+        requests.append(Request(delivery.pk, delivery.subscription.url, headers, text, refused))
     return requests
 
 
