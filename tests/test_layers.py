@@ -26,7 +26,20 @@ LAYERS = (
     ("sso",),
     ("scoring", "outreach", "referrals", "ingest", "reports", "privacy", "census"),
     ("capture", "portal", "connect", "readiness", "outbox", "notices"),
-    ("api", "web", "jobs", "demo", "evaluate", "evaluate_paths", "cli", "cli_examples", "urls", "wsgi", "__main__"),
+    (
+        "api",
+        "web",
+        "jobs",
+        "demo",
+        "evaluate",
+        "evaluate_log",
+        "evaluate_paths",
+        "cli",
+        "cli_examples",
+        "urls",
+        "wsgi",
+        "__main__",
+    ),
 )
 """Lowest first: a package imports only from its own layer or the layers below (checked below)."""
 

@@ -12,6 +12,7 @@ import click
 from rich.table import Table
 
 from referly.errors import InvalidInput
+from referly.evaluate_log import check_horizon_days, cutoff_of, log_options, read_events
 from referly.terminal import console, database_option
 
 
@@ -21,27 +22,7 @@ def evaluate() -> None:
 
 
 @evaluate.command("ties")
-@click.option(
-    "--events",
-    "events_path",
-    required=True,
-    type=click.Path(exists=True, path_type=Path),
-    help="An interaction log: CSV, TSV or space separated (gzip too), or a folder read with --mapping.",
-)
-@click.option("--source", help="Column of the sender (name, or 1-based position for a file without header).")
-@click.option("--target", help="Column of the recipient.")
-@click.option("--time", "time_column", help="Column of the time: epoch seconds or ISO dates.")
-@click.option(
-    "--mapping",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Read the log through an import mapping's [interactions] section instead.",
-)
-@click.option(
-    "--cutoff",
-    help="Date (YYYY-MM-DD) or epoch seconds. Default: when three quarters of the log is past (earlier if the "
-    "horizon would run past the log's end).",
-)
-@click.option("--horizon", type=float, default=90.0, show_default=True, help="Days after the cutoff.")
+@log_options
 @click.option(
     "--tune",
     is_flag=True,
@@ -67,25 +48,16 @@ def evaluate_ties(
     as_json: bool,
 ) -> None:
     """How well relationship strength ranks the pairs that interact again, beside count and recency."""
-    from referly.ingest.logs import read_log, read_log_through_mapping
     from referly.scoring.config import load_settings
     from referly.scoring.ties import MIN_NEGATIVES, MIN_POSITIVES, undirected
     from referly.scoring.ties import evaluate_ties as run
-    from referly.scoring.tuning import check_horizon, default_cutoff
+    from referly.scoring.tuning import check_horizon
 
     if apply and not tune:
         raise InvalidInput("--apply stores what --tune chose: add --tune")
-    if horizon <= 0:
-        raise InvalidInput(f"--horizon must be a positive number of days (got {horizon:g})")
-    if mapping is not None:
-        src, dst, ts = read_log_through_mapping(events_path, mapping)
-    else:
-        if not (source and target and time_column):
-            raise InvalidInput("Name the --source, --target and --time columns (or give --mapping)")
-        src, dst, ts = read_log(events_path, source, target, time_column)
-    if len(ts) == 0:
-        raise InvalidInput(f"{events_path}: no events")
-    at = default_cutoff(ts, horizon) if cutoff is None else _cutoff(cutoff, ts)
+    check_horizon_days(horizon)
+    src, dst, ts = read_events(events_path, source, target, time_column, mapping)
+    at = cutoff_of(cutoff, ts, horizon)
     check_horizon(ts, at, horizon)
     if tune:
         _tune(events_path, undirected(src, dst, ts), at, horizon, len(ts), apply, as_json)
@@ -263,19 +235,6 @@ def evaluate_ranking(start: datetime, end: datetime, step_days: int, seed: int, 
         console.print_json(json.dumps(backtest_json(result)))
         return
     print_backtest(result, console)
-
-
-def _cutoff(value: str | None, ts: Any) -> int:
-    import numpy as np
-
-    if value is None:
-        return int(np.quantile(ts, 0.75))
-    if value.lstrip("-").isdigit():
-        return int(value)
-    try:
-        return int(datetime.fromisoformat(value).replace(tzinfo=UTC).timestamp())
-    except ValueError:
-        raise InvalidInput(f"--cutoff {value!r} is neither a date (YYYY-MM-DD) nor epoch seconds") from None
 
 
 from referly.evaluate_paths import evaluate_paths  # noqa: E402  (the command lives beside, registered here)

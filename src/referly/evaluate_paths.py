@@ -4,38 +4,17 @@ baselines (common neighbours, Adamic-Adar, resource allocation, Jaccard, prefere
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 from rich.table import Table
 
-from referly.errors import InvalidInput
+from referly.evaluate_log import check_horizon_days, cutoff_of, log_options, read_events
 from referly.terminal import console
 
 
 @click.command("paths")
-@click.option(
-    "--events",
-    "events_path",
-    required=True,
-    type=click.Path(exists=True, path_type=Path),
-    help="An interaction log: CSV, TSV or space separated (gzip too), or a folder read with --mapping.",
-)
-@click.option("--source", help="Column of the sender (name, or 1-based position for a file without header).")
-@click.option("--target", help="Column of the recipient.")
-@click.option("--time", "time_column", help="Column of the time: epoch seconds or ISO dates.")
-@click.option(
-    "--mapping",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Read the log through an import mapping's [interactions] section instead.",
-)
-@click.option(
-    "--cutoff",
-    help="Date (YYYY-MM-DD) or epoch seconds. Default: when three quarters of the log is past, or earlier so "
-    "that the horizon ends with the log.",
-)
-@click.option("--horizon", type=float, default=90.0, show_default=True, help="Days after the cutoff.")
+@log_options
 @click.option("--json", "as_json", is_flag=True)
 def evaluate_paths(
     events_path: Path,
@@ -48,23 +27,13 @@ def evaluate_paths(
     as_json: bool,
 ) -> None:
     """How well warm paths predict which unconnected people meet next, beside the classic link predictors."""
-    from referly.ingest.logs import read_log, read_log_through_mapping
     from referly.scoring.config import load_settings
     from referly.scoring.path_eval import evaluate_paths as run
     from referly.scoring.ties import undirected
-    from referly.scoring.tuning import default_cutoff
 
-    if horizon <= 0:
-        raise InvalidInput(f"--horizon must be more than 0 days (got {horizon:g})", field="horizon")
-    if mapping is not None:
-        src, dst, ts = read_log_through_mapping(events_path, mapping)
-    else:
-        if not (source and target and time_column):
-            raise InvalidInput("Name the --source, --target and --time columns (or give --mapping)")
-        src, dst, ts = read_log(events_path, source, target, time_column)
-    if len(ts) == 0:
-        raise InvalidInput(f"{events_path}: no events")
-    at = default_cutoff(ts, horizon) if cutoff is None else parse_cutoff(cutoff)
+    check_horizon_days(horizon)
+    src, dst, ts = read_events(events_path, source, target, time_column, mapping)
+    at = cutoff_of(cutoff, ts, horizon)
     settings = load_settings(stored=False)
     result = run(undirected(src, dst, ts), at, horizon, settings.strength, min_path=settings.min_path)
     if as_json:
@@ -100,13 +69,3 @@ def evaluate_paths(
         f"minimum of {result.min_path:g} that the action ranking uses.",
         highlight=False,
     )
-
-
-def parse_cutoff(value: str) -> int:
-    """A date (YYYY-MM-DD, UTC) or epoch seconds."""
-    if value.lstrip("-").isdigit():
-        return int(value)
-    try:
-        return int(datetime.fromisoformat(value).replace(tzinfo=UTC).timestamp())
-    except ValueError:
-        raise InvalidInput(f"--cutoff {value!r} is neither a date (YYYY-MM-DD) nor epoch seconds") from None

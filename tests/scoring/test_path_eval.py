@@ -218,7 +218,7 @@ def test_the_json_gives_every_model_with_its_interval(cli: Callable[..., Result]
     table = cli(*args, "--cutoff", "1970-09-08")
     assert table.exit_code == 0, table.output
     assert "paths, hub-discounted" in table.output and "vs best baseline" in table.output
-    assert "must be more than 0 days" in cli(*args, "--horizon", "0").output
+    assert "must be a positive number of days" in cli(*args, "--horizon", "0").output
     late = cli(*args, "--cutoff", "1971-01-01")
     assert late.exit_code == 2
     assert "the log ends on 1971-02-04" in late.output
