@@ -13,6 +13,7 @@ import re
 from base64 import b32encode
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import segno
 from django.contrib.auth.models import User
@@ -109,7 +110,7 @@ def confirm(user: User, code: str, request: HttpRequest | None = None) -> list[s
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     codes = _new_recovery_codes(user)
-    record("otp.enabled", request=request, user=user, subject=user.username, mentions=[user.email])
+    _record("otp.enabled", user, request)
     return codes
 
 
@@ -143,25 +144,11 @@ def check(user: User, code: str, *, request: HttpRequest | None = None, allow_re
     if not allowed:
         return CodeCheck(accepted=False, wait_seconds=_wait(why))
     if not device.verify_token(plain):
-        record(
-            "otp.failed",
-            request=request,
-            user=user,
-            subject=user.username,
-            detail={"kind": "totp" if is_totp else "recovery"},
-            mentions=[user.email],
-        )
+        _record("otp.failed", user, request, {"kind": "totp" if is_totp else "recovery"})
         return CodeCheck(accepted=False)
     left = recovery_left(user)
     if not is_totp:
-        record(
-            "otp.recovery_used",
-            request=request,
-            user=user,
-            subject=user.username,
-            detail={"left": left},
-            mentions=[user.email],
-        )
+        _record("otp.recovery_used", user, request, {"left": left})
     return CodeCheck(accepted=True, recovery_used=not is_totp, recovery_left=left)
 
 
@@ -173,7 +160,7 @@ def disable(user: User, code: str, request: HttpRequest | None = None) -> None:
     if not checked.accepted:
         raise _refusal(checked)
     _forget_devices(user)
-    record("otp.disabled", request=request, user=user, subject=user.username, mentions=[user.email])
+    _record("otp.disabled", user, request)
 
 
 def reset(user: User, by: str) -> bool:
@@ -231,3 +218,8 @@ def _refusal(checked: CodeCheck) -> InvalidInput:
     if checked.throttled:
         return InvalidInput(_wait_sentence(checked.wait_seconds), field="code", code="code_throttled")
     return InvalidInput("This code is not accepted", field="code", code="wrong_code")
+
+
+def _record(kind: str, user: User, request: HttpRequest | None, detail: dict[str, Any] | None = None) -> None:
+    """An event about ``user``'s second factor: the user is the subject and mentioned by address."""
+    record(kind, request=request, user=user, subject=user.username, detail=detail, mentions=[user.email])

@@ -20,27 +20,17 @@ def logged_out(sender: Any, request: HttpRequest | None, user: Any, **kwargs: An
 
 
 def login_failed(sender: Any, credentials: dict[str, Any], request: HttpRequest | None = None, **kwargs: Any) -> None:
-    tried = str(credentials.get("username", ""))[:254]
-    record(
-        "login.failed",
-        request=request,
-        user=None,
-        actor_label=tried,
-        subject="wrong user name or password",
-        mentions=[tried],
-    )
+    _attempt("login.failed", request, str(credentials.get("username", "")), "wrong user name or password")
 
 
 def locked_out(sender: Any, request: HttpRequest | None, username: str | None = None, **kwargs: Any) -> None:
-    tried = (username or "")[:254]
-    record(
-        "login.locked",
-        request=request,
-        user=None,
-        actor_label=tried,
-        subject="locked out after repeated failures",
-        mentions=[tried],
-    )
+    _attempt("login.locked", request, username or "", "locked out after repeated failures")
+
+
+def _attempt(kind: str, request: HttpRequest | None, tried: str, subject: str) -> None:
+    """An event about a user name typed by someone not logged in: the name is the actor and a mention."""
+    tried = tried[:254]
+    record(kind, request=request, user=None, actor_label=tried, subject=subject, mentions=[tried])
 
 
 def connect() -> None:
