@@ -181,6 +181,19 @@ def markov(journeys: Sequence[Journey], *, measure: Measure = "conversions") -> 
         for a, b in pairwise(path):
             moves[a, b] += 1.0
         (converts if journey.converted else drops)[path[-1]] += 1.0
+    return markov_credits(index, moves, converts, drops, sum(_worth(j, measure) for j in journeys))
+
+
+def markov_credits(
+    index: dict[str, int],
+    moves: NDArray[np.float64],
+    converts: NDArray[np.float64],
+    drops: NDArray[np.float64],
+    total: float,
+) -> MarkovAttribution:
+    """The removal effects and credits from the transition counts: ``moves[a, b]`` from state a to b (0 is start,
+    ``index`` numbers the channels from 1), ending in conversion or null from each state; ``total`` is shared."""
+    size = len(index) + 1
     leaving = moves.sum(axis=1) + converts + drops
     leaving[leaving == 0] = 1.0  # a state with no exits is never reached
     q = moves / leaving[:, None]
@@ -190,7 +203,6 @@ def markov(journeys: Sequence[Journey], *, measure: Measure = "conversions") -> 
         # h = Q·h + r: the absorption probability into conversion from each transient state.
         return float(np.linalg.solve(np.eye(size) - q_matrix, r)[0])
 
-    total = sum(_worth(j, measure) for j in journeys)
     base = conversion_probability(q)
     effects: dict[str, float] = {}
     for name, i in index.items():

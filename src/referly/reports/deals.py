@@ -87,8 +87,15 @@ def _mean(sample: NDArray[np.float64]) -> float:
     return float(np.mean(sample))
 
 
+def _row_means(resamples: NDArray[np.float64]) -> NDArray[np.float64]:
+    found: NDArray[np.float64] = np.mean(resamples, axis=1)
+    return found
+
+
 def _mean_interval(sample: NDArray[np.float64], minimum: int) -> Interval | None:
-    return bootstrap_interval(sample, _mean, rng=BOOTSTRAP_SEED) if sample.size >= minimum else None
+    if sample.size < minimum:
+        return None
+    return bootstrap_interval(sample, _mean, rng=BOOTSTRAP_SEED, batched=_row_means)
 
 
 def deal_size_by_source(records: Records, minimum: int) -> Table:
@@ -194,6 +201,28 @@ class Share:
         return self.referral / self.total if self.total > 0 else 0.0
 
 
+def referral_ratios(
+    amounts: NDArray[np.float64], referral: NDArray[np.bool_], picked: NDArray[np.int64]
+) -> NDArray[np.float64]:
+    """Each resample's referral amount over its whole amount (0 when the whole is 0), one resample a row.
+
+    Each row's referral amounts are summed as a plain array of their own (rows with as many referral deals
+    are summed together), so every ratio is the one a single resample gives, to the last bit.
+    """
+    values = amounts[picked]
+    whole = values.sum(axis=1)
+    chosen = referral[picked]
+    counts = chosen.sum(axis=1)
+    part = np.zeros(len(picked))
+    for size in np.unique(counts):
+        rows = np.flatnonzero(counts == size)
+        if size:
+            part[rows] = values[rows][chosen[rows]].reshape(len(rows), int(size)).sum(axis=1)
+    found = np.zeros(len(picked))
+    np.divide(part, whole, out=found, where=whole > 0)
+    return found
+
+
 def pipeline_share(deals: Sequence[DealRecord], period: Period, minimum: int, *, interval: bool = True) -> Share:
     """Referral amount over all amount created in ``period``, with a bootstrap interval over deals (if asked)."""
     created = [d for d in deals if d.amount is not None and period.start <= d.created_on <= period.end]
@@ -207,7 +236,10 @@ def pipeline_share(deals: Sequence[DealRecord], period: Period, minimum: int, *,
             whole = float(amounts[picked].sum())
             return float(amounts[picked][referral[picked]].sum()) / whole if whole > 0 else 0.0
 
-        found = bootstrap_interval(np.arange(len(created), dtype=np.float64), ratio, rng=BOOTSTRAP_SEED)
+        def ratios(indices: NDArray[np.float64]) -> NDArray[np.float64]:
+            return referral_ratios(amounts, referral, indices.astype(np.int64))
+
+        found = bootstrap_interval(np.arange(len(created), dtype=np.float64), ratio, rng=BOOTSTRAP_SEED, batched=ratios)
     return Share(float(amounts[referral].sum()), float(amounts.sum()), len(created), found)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
+from referly.reports import journey_columns as columnar
 from referly.reports.attribution import (
     Credits,
     Journey,
@@ -20,7 +21,8 @@ from referly.reports.attribution import (
     position_based,
     time_decay,
 )
-from referly.reports.journeys import build_journeys
+from referly.reports.journey_columns import JourneyColumns
+from referly.reports.journeys import deal_touches
 from referly.reports.queries import Records
 from referly.reports.tables import Cell, Column, Row, Table, estimate
 
@@ -36,11 +38,25 @@ MODELS: tuple[tuple[str, str, Callable[[Sequence[Journey]], Credits]], ...] = (
     ("position", "Position based", lambda js: position_based(js, first=FIRST_SHARE, last=LAST_SHARE)),
     ("markov", "Markov", lambda js: markov(js).credits),
 )
+COLUMN_MODELS: dict[str, Callable[[JourneyColumns], Credits]] = {
+    "first": columnar.first_touch,
+    "last": columnar.last_touch,
+    "linear": columnar.linear,
+    "time_decay": lambda c: columnar.time_decay(c, half_life=HALF_LIFE),
+    "position": lambda c: columnar.position_based(c, first=FIRST_SHARE, last=LAST_SHARE),
+    "markov": columnar.markov,
+}
+"""The same models over journeys held as columns: the same credits, to the last bit."""
 
 
 def model_credits(journeys: Sequence[Journey]) -> dict[str, Credits]:
     """Each model's credits by channel, in won deals, by model key."""
     return {key: run(journeys) for key, _, run in MODELS}
+
+
+def column_credits(columns: JourneyColumns) -> dict[str, Credits]:
+    """``model_credits`` over journeys held as columns."""
+    return {key: COLUMN_MODELS[key](columns) for key, _, _ in MODELS}
 
 
 def convention(won: int, lost: int, without_touches: int) -> str:
@@ -59,10 +75,11 @@ def multi_touch(records: Records, minimum: int) -> Table:
     """Per channel, each model's share of the won deals' credit and the credit itself (in won deals)."""
     scope = records.scope
     period = scope.window_period
-    found = build_journeys(records)
-    journeys = found.journeys
-    won = found.won
-    credits = model_credits(journeys) if journeys else {}
+    found = deal_touches(records)
+    journeys = len(found.columns)
+    won = int(found.columns.converted.sum())
+    lost = journeys - won
+    credits = column_credits(found.columns) if journeys else {}
     channels = sorted(credits.get("linear", {}), key=lambda c: (-credits["linear"][c], c))
     rows = []
     for channel in channels:
@@ -79,12 +96,12 @@ def multi_touch(records: Records, minimum: int) -> Table:
         for column in (Column(f"{key}_share", f"{label}: share", "share"), Column(key, f"{label}: won deals", "count"))
     )
     extra = {
-        "journeys": len(journeys),
+        "journeys": journeys,
         "won": won,
-        "lost": found.lost,
+        "lost": lost,
         "without_touches": found.without_touches,
         "half_life_days": HALF_LIFE.days,
         "position_shares": [FIRST_SHARE, round(1 - FIRST_SHARE - LAST_SHARE, 10), LAST_SHARE],
     }
-    note = convention(won, found.lost, found.without_touches) if journeys else ""
+    note = convention(won, lost, found.without_touches) if journeys else ""
     return Table(columns, tuple(rows), period, note=note, extra=extra)

@@ -100,6 +100,12 @@ def net_promoter(scores: NDArray[np.float64]) -> float:
     return float(100.0 * (np.mean(scores >= 9) - np.mean(scores <= 6)))
 
 
+def row_net_promoters(resamples: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``net_promoter`` of every row at once."""
+    found: NDArray[np.float64] = 100.0 * (np.mean(resamples >= 9, axis=1) - np.mean(resamples <= 6, axis=1))
+    return found
+
+
 def referrer_nps(records: Records, minimum: int) -> Table:
     """NPS of contacts who referred, beside the other client contacts who answered, in the window.
 
@@ -125,7 +131,11 @@ def referrer_nps(records: Records, minimum: int) -> Table:
                 period,
                 scope.as_of,
                 minimum,
-                bootstrap_interval(sample, net_promoter, rng=BOOTSTRAP_SEED) if sample.size >= minimum else None,
+                (
+                    bootstrap_interval(sample, net_promoter, rng=BOOTSTRAP_SEED, batched=row_net_promoters)
+                    if sample.size >= minimum
+                    else None
+                ),
                 "nps",
             ),
             "promoters": count(int(np.sum(sample >= 9)), period, scope.as_of),
