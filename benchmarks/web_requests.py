@@ -1,8 +1,8 @@
 """Benchmark: one request at a time to Today, the board and the actions API, with the queries each runs.
 
-    python benchmarks/web_requests.py --db smb.db [--repeat 20]
+    python benchmarks/web_requests.py --db smb.db | --database-url postgresql://... [--repeat 20]
 
-On a database built by `referly demo --no-serve --db smb.db` (its manager login), in this process through
+On a database built by `referly demo --no-serve` (its manager login), in this process through
 Django's test client (no server, no network): the median time of each page after one warm-up request,
 beside the baseline in the same run, the app's stylesheet (the same middleware, no page work).
 """
@@ -18,11 +18,16 @@ from pathlib import Path
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--db", type=Path, required=True)
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--db", type=Path, help="A SQLite file.")
+    where.add_argument("--database-url", help="A PostgreSQL database (postgresql://...).")
     parser.add_argument("--repeat", type=int, default=20)
     args = parser.parse_args()
     os.environ.pop("REFERLY_DATABASE_URL", None)
-    os.environ["REFERLY_DB"] = str(args.db)
+    if args.database_url:
+        os.environ["REFERLY_DATABASE_URL"] = args.database_url
+    else:
+        os.environ["REFERLY_DB"] = str(args.db)
     os.environ["DJANGO_SETTINGS_MODULE"] = "referly.settings"
     import django
 
@@ -34,7 +39,9 @@ def main() -> None:
 
     manager = User.objects.filter(member__role="manager").first()
     if manager is None:
-        raise SystemExit(f"{args.db} has no manager login: build it with `referly demo --no-serve --db {args.db}`")
+        raise SystemExit(
+            f"{args.db or args.database_url} has no manager login: build it with `referly demo --no-serve`"
+        )
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(manager)
     print(f"{'request':<24}{'median ms':>10}{'queries':>9}{'ratio':>8}")

@@ -9,8 +9,9 @@ from ninja.pagination import paginate
 
 from referly.api.auth import actor
 from referly.api.schemas import READ, READ_ONE, Paged, ShortText, path_id
+from referly.kit.kept_counts import kept_count
 from referly.scoring.models import NextBestAction
-from referly.scoring.queries import actions_in_view, visible_action
+from referly.scoring.queries import actions_in_view, latest_run, visible_action
 
 router = Router(tags=["actions"])
 
@@ -37,8 +38,16 @@ class ActionFilters(Schema):
     owner: ShortText | None = Field(None, description="Only this teammate's actions (e-mail).")
 
 
+class RunPaged(Paged):
+    """A page of the latest run's actions: their total is counted once per process until a new run."""
+
+    def _items_count(self, queryset: QuerySet[NextBestAction]) -> int:
+        run = latest_run()
+        return 0 if run is None else kept_count(queryset, f"run-{run.pk}-{run.started_at.timestamp()}")
+
+
 @router.get("", response={200: list[ActionOut], **READ}, summary="List next best actions")
-@paginate(Paged)
+@paginate(RunPaged)
 def list_actions(request: HttpRequest, filters: Query[ActionFilters]) -> QuerySet[NextBestAction]:
     """The latest run's actions in your view (members: their own; managers: their team's)."""
     found = actions_in_view(actor(request))

@@ -1,8 +1,13 @@
 """The second factor on every request: a session must have passed it when its login has an authenticator, and
-a login REFERLY_REQUIRE_2FA concerns is sent to enrol before any other page (the API refuses its session)."""
+a login REFERLY_REQUIRE_2FA concerns is sent to enrol before any other page (the API refuses its session).
+
+Whether a login has an authenticator is kept in its session for a minute (and forgotten when it enrols or turns
+it off there), so the pages do not ask the database on every request; an authenticator enrolled in another
+browser closes this session within that minute."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from urllib.parse import urlencode
 
@@ -13,12 +18,14 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from referly.access.enrolment import must_enrol, requirement
+from referly.access.enrolment import Requirement, must_enrol, requirement
 from referly.access.second_factor import is_enrolled, is_local
 from referly.access.services import role_of
 
 API_PREFIX = "/api/"
 PASSWORD_BACKEND = "django.contrib.auth.backends.ModelBackend"  # the session was opened with a password
+ENROLMENT_KEY = "referly_enrolled"  # the session's kept answer: {"user": pk, "enrolled": bool, "at": epoch seconds}
+ENROLMENT_SECONDS = 60
 
 
 class SecondFactorRequired:
@@ -40,14 +47,14 @@ class SecondFactorRequired:
             return None
         if request.session.get(BACKEND_SESSION_KEY) != PASSWORD_BACKEND:
             return None  # signed in through the identity provider, which asks its own second factor
-        if is_enrolled(user):
+        if enrolled(request):
             # Logged in without the second step (before enrolling elsewhere, or through another form): out.
             logout(request)
             if request.path.startswith(API_PREFIX):
                 return _api_refusal(_("Log in again with your authenticator code."), "second_factor_missing", 401)
             return redirect(f"{reverse('web:login')}?{urlencode({'next': request.get_full_path()})}")
         required = requirement(settings.REQUIRE_2FA)
-        if not must_enrol(required, role_of(user), local=True, enrolled=False):
+        if required is Requirement.OFF or not must_enrol(required, role_of(user), local=True, enrolled=False):
             return None
         if request.path.startswith(API_PREFIX):
             return _api_refusal(
@@ -58,6 +65,26 @@ class SecondFactorRequired:
         if request.path.startswith(_free_paths()):
             return None
         return redirect("web:two_factor")
+
+
+def enrolled(request: HttpRequest) -> bool:
+    """Has the request's login an authenticator? The session's answer while it is under a minute old."""
+    kept = request.session.get(ENROLMENT_KEY)
+    now = time.time()
+    if (
+        isinstance(kept, dict)
+        and kept.get("user") == request.user.pk
+        and 0 <= now - kept.get("at", 0) < ENROLMENT_SECONDS
+    ):
+        return bool(kept.get("enrolled"))
+    answer = is_enrolled(request.user)  # type: ignore[arg-type]
+    request.session[ENROLMENT_KEY] = {"user": request.user.pk, "enrolled": answer, "at": now}
+    return answer
+
+
+def forget_enrolment(request: HttpRequest) -> None:
+    """The login enrolled or turned its authenticator off in this session: the next request asks again."""
+    request.session.pop(ENROLMENT_KEY, None)
 
 
 def _free_paths() -> tuple[str, ...]:

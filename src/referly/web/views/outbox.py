@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from referly.access.roles import Permission
 from referly.access.services import Actor, require_act_for
+from referly.crm.models import Teammate
 from referly.errors import Conflict, InvalidInput, NotFound, NotPermitted, ReferlyError
 from referly.outbox import followups, states
 from referly.outbox import services as outbox
@@ -155,24 +156,11 @@ def send_action(request: HttpRequest, action_id: int) -> HttpResponse:
     action = visible_action(who, action_id, latest=False)
     require_act_for(who, action.owner_id, _("this action"))
 
-    def queue(draft: Draft, lang: str) -> OutboxMessage:
-        return outbox.queue_ask(
-            action.pk,
-            owner=action.owner,
-            channel=draft.channel,
-            language=lang,
-            subject=draft.subject,
-            text=draft.text,
-            now=timezone.now(),
-            edited_by=who.teammate(),
-            override_reason=draft.override_reason,
-        )
-
     return _send(
         request,
         _action_about(action),
         lambda lang: action_draft(action, lang),
-        queue,
+        lambda draft, lang: queued(who, draft, lang, action.pk, owner=action.owner),
         reverse("web:today") + f"#action-{action.pk}",
     )
 
@@ -183,24 +171,27 @@ def send_referral(request: HttpRequest, referral_id: int) -> HttpResponse:
     referral = referral_queries.visible(who, referral_id)
     require_act_for(who, referral.owner_id, _("this referral"))
 
-    def queue(draft: Draft, lang: str) -> OutboxMessage:
-        return outbox.queue_ask(
-            Referral.objects.select_for_update().get(pk=referral.pk),
-            channel=draft.channel,
-            language=lang,
-            subject=draft.subject,
-            text=draft.text,
-            now=timezone.now(),
-            edited_by=who.teammate(),
-            override_reason=draft.override_reason,
-        )
-
     return _send(
         request,
         _referral_about(referral),
         lambda lang: referral_draft(referral, lang),
-        queue,
+        lambda draft, lang: queued(who, draft, lang, Referral.objects.select_for_update().get(pk=referral.pk)),
         reverse("web:referral", args=[referral.pk]),
+    )
+
+
+def queued(who: Actor, draft: Draft, lang: str, source: Referral | int, owner: Teammate | None = None) -> OutboxMessage:
+    """The ask of ``source`` (a referral, or an action's id with its owner) queued with the draft as typed."""
+    return outbox.queue_ask(
+        source,
+        owner=owner,
+        channel=draft.channel,
+        language=lang,
+        subject=draft.subject,
+        text=draft.text,
+        now=timezone.now(),
+        edited_by=who.teammate(),
+        override_reason=draft.override_reason,
     )
 
 

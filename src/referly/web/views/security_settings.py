@@ -19,6 +19,7 @@ from referly.access.enrolment import must_enrol, requirement
 from referly.access.roles import Permission
 from referly.errors import ReferlyError
 from referly.web.pages import actor, page
+from referly.web.second_factor import forget_enrolment
 
 
 @page(Permission.READ)
@@ -37,6 +38,7 @@ def confirm(request: HttpRequest) -> HttpResponse:
             codes = second_factor.confirm(user, request.POST.get("code", ""), request=request)  # type: ignore[arg-type]
     except ReferlyError as exc:
         return _page(request, error=_refusal(exc), status=exc.http_status)
+    forget_enrolment(request)
     device = second_factor.authenticator(user)  # type: ignore[arg-type]
     if device is not None:
         django_otp.login(request, device)  # this session has just passed the second factor
@@ -69,6 +71,7 @@ def disable(request: HttpRequest) -> HttpResponse:
             second_factor.disable(request.user, request.POST.get("code", ""), request=request)  # type: ignore[arg-type]
     except ReferlyError as exc:
         return _page(request, error=_refusal(exc), failed="disable", status=exc.http_status)
+    forget_enrolment(request)
     messages.success(request, _("Two-factor sign-in is off: your password alone logs you in."))
     return redirect("web:two_factor")
 

@@ -14,7 +14,7 @@ from referly.portal.queries import live_links
 from referly.referrals.models import Ask
 from referly.scoring.models import SponsorScore
 from referly.scoring.queries import latest_run
-from referly.web.navigation import page_of, query_without_page
+from referly.web.navigation import page_of_run, query_without_page
 from referly.web.pages import page
 
 PAGE_SIZE = 25
@@ -45,7 +45,7 @@ def sponsors(request: HttpRequest) -> HttpResponse:
             found = found.filter(gated=shown == "gated")
         if query:
             found = found.filter(account__name__icontains=query) | found.filter(contact__last_name__icontains=query)
-        listing = page_of(request, found.order_by("-score", "id"), PAGE_SIZE)
+        listing = page_of_run(request, found.order_by("-score", "id"), PAGE_SIZE, run)
         scores = list(listing.object_list)
         history = asks_of([s.contact_id for s in scores])
         linked = live_links([s.contact_id for s in scores], timezone.now())

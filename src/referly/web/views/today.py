@@ -30,7 +30,7 @@ from referly.referrals.queries import under_way
 from referly.scoring.models import NextBestAction
 from referly.scoring.queries import actions_in_view, latest_run, visible_action
 from referly.web import wording
-from referly.web.navigation import back_to, page_of, query_without_page
+from referly.web.navigation import back_to, page_of_run, query_without_page
 from referly.web.pages import actor, page
 from referly.web.visibility import chosen_scope, owners_in, scopes
 
@@ -70,7 +70,7 @@ def today_page(
     cards: list[dict[str, Any]] = []
     listing = None
     if run is not None:
-        listing = page_of(request, actions_in_view(who, owners_in(who, scope)), PAGE_SIZE)
+        listing = page_of_run(request, actions_in_view(who, owners_in(who, scope)), PAGE_SIZE, run)
         cards = action_cards(list(listing.object_list), who, script, lang, refusal)
     return render(
         request,
