@@ -23,7 +23,8 @@ from referly.scoring.models import (
     SponsorScore,
 )
 from referly.scoring.pipeline import Results
-from referly.scoring.strength import SUMS, PairState, reduction_sql
+from referly.scoring.reduction_sqlite import sqlite_reduction_runs, sqlite_reduction_sql
+from referly.scoring.strength import PAIR_COLUMNS, SUMS, PairState, reduction_sql
 
 
 def epoch_sql(column: str) -> str:
@@ -71,7 +72,7 @@ def fetch_table(sql: str, names: list[str], types: dict[str, pa.DataType] | None
         rows = cursor.fetchall()
     columns: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in names]
     types = types or {}
-    return pa.table({n: pa.array(list(c), type=types.get(n)) for n, c in zip(names, columns, strict=True)})
+    return pa.table({n: pa.array(c, type=types.get(n)) for n, c in zip(names, columns, strict=True)})
 
 
 def interactions_source() -> str:
@@ -81,12 +82,25 @@ def interactions_source() -> str:
 
 def reduce_in_database(as_of: int, settings: StrengthSettings) -> PairState:
     """The event-level reduction run by the database itself: only one row per pair comes back."""
-    source = interactions_source()
-    names = ["a", "b", *SUMS, "touches", "first_ts", "last_ts"]
-    types = {n: (pa.float64() if n in SUMS else pa.int64()) for n in names}
-    dialect = "sqlite" if connection.vendor == "sqlite" else "postgres"
-    sql = reduction_sql(source, as_of, settings.half_life_days, dialect=dialect)
-    return PairState(as_of, fetch_table(sql, names, types))
+    if connection.vendor == "sqlite" and sqlite_reduction_runs():
+        sql = sqlite_reduction_sql(as_of, settings.half_life_days)
+    else:
+        dialect = "sqlite" if connection.vendor == "sqlite" else "postgres"
+        sql = reduction_sql(interactions_source(), as_of, settings.half_life_days, dialect=dialect)
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    # Every value is a number and none is NULL; ids and epoch seconds stay exact in a double (< 2^53).
+    values = np.array(rows, dtype=np.float64).reshape(-1, len(PAIR_COLUMNS))
+    return PairState(
+        as_of,
+        pa.table(
+            {
+                name: values[:, i] if name in SUMS else values[:, i].astype(np.int64)
+                for i, name in enumerate(PAIR_COLUMNS)
+            }
+        ),
+    )
 
 
 def load_events() -> pa.Table:
@@ -242,7 +256,7 @@ def save_results(results: Results, settings_hash: str, started_at: datetime) -> 
             "account_id": sp.column("account_id").to_pylist(),
             "score": sp.column("score").to_pylist(),
             "gated": sp.column("gated").to_pylist(),
-            "gates": [json.dumps(r) for r in sp.column("reasons").to_pylist()],
+            "gates": _json_lists(sp.column("reasons").to_pylist()),
             "components": sp.column("components").to_pylist(),
         },
         stamped_at=started_at,
@@ -264,3 +278,9 @@ def save_results(results: Results, settings_hash: str, started_at: datetime) -> 
         ]
     )
     return run
+
+
+def _json_lists(lists: list[list[str]]) -> list[str]:
+    """Each list as JSON text; most sponsors share one of a few lists of gates (mostly none), encoded once each."""
+    encoded: dict[tuple[str, ...], str] = {}
+    return [encoded.get(key) or encoded.setdefault(key, json.dumps(list(key))) for key in map(tuple, lists)]

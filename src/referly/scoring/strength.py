@@ -33,6 +33,7 @@ from referly.scoring.config import StrengthSettings
 
 DAY = 86_400.0
 SUMS = ("d_out", "d_in", "d_meeting", "d_call", "d_note", "d_activity")  # InteractionKind 1..6
+PAIR_COLUMNS = ("a", "b", *SUMS, "touches", "first_ts", "last_ts")  # a reduction's columns, in this order
 
 
 DIALECTS = ("duckdb", "sqlite", "postgres", "spark")
