@@ -12,6 +12,7 @@ Python's csv module and written, unchecked, into a bare table through the same d
 from __future__ import annotations
 
 import argparse
+import cProfile
 import csv
 import time
 from datetime import UTC, date, datetime
@@ -36,6 +37,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--profile", default="", help="write a cProfile of the first import to this file")
     args = parser.parse_args()
     folder = open_empty_database(args.database_url)
     from django.db import connection, transaction
@@ -68,9 +70,15 @@ def main() -> None:
 
     timings = {}
     for label in ("first import", "same file again"):
+        profiler = cProfile.Profile() if args.profile and label == "first import" else None
         started = time.perf_counter()
+        if profiler:
+            profiler.enable()
         result = run_import([("interactions", path)], mapping, now=now)
         timings[label] = time.perf_counter() - started
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
         outcome = result.outcomes[0]
         assert not outcome.errors, outcome.errors[:3]
     assert Interaction.objects.count() == before + args.rows

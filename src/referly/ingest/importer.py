@@ -26,7 +26,8 @@ from referly.ingest.outcome import FileOutcome
 from referly.ingest.readers import TABULAR_SUFFIXES, RowProblem, SourceRow, read_table
 from referly.ingest.recognise import globbed, named, recognise
 from referly.ingest.rows import MappedRow, RowConverter, RowError
-from referly.ingest.touches import Touch, TouchWriter
+from referly.ingest.touch_batches import import_touches
+from referly.ingest.touches import TouchWriter
 from referly.ingest.upserts import RecordWriter
 
 Progress = Callable[[str, int], None]
@@ -200,17 +201,8 @@ def _import_touches(
     outcome: FileOutcome,
     report: Callable[[int], None] | None,
 ) -> None:
-    touches: list[Touch] = []
-    for n, item in enumerate(rows, 1):
-        row = converter.convert(item)
-        touch = writer.touch(row, outcome.file) if isinstance(row, MappedRow) else row
-        if isinstance(touch, RowError):
-            outcome.errors.append(touch)
-        else:
-            touches.append(touch)
-        if report and n % 50_000 == 0:
-            report(50_000)
-    writer.write(touches, outcome)
+    touches = import_touches(rows, converter, writer, outcome.file, outcome.errors, report)
+    writer.write_columns(touches, outcome)
 
 
 def _join_columns(path: Path, join: Join) -> list[str]:

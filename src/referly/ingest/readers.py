@@ -40,10 +40,44 @@ class ReadOptions:
     quote: str = '"'  # empty: values are never quoted (tab-separated logs whose text holds quotes)
 
 
-@dataclass
 class SourceRow:
-    line: int
-    values: dict[str, Any]
+    """One row's values by column name (None for an empty cell).
+
+    A delimited file's row keeps the cells as read (``cells``, in ``header`` order) and builds the dict of
+    values only when asked: a batch of rows can be typed column by column without it."""
+
+    __slots__ = ("_values", "cells", "header", "line")
+
+    def __init__(
+        self,
+        line: int,
+        values: dict[str, Any] | None = None,
+        *,
+        cells: list[str] | None = None,
+        header: list[str] | None = None,
+    ) -> None:
+        self.line, self._values, self.cells, self.header = line, values, cells, header
+
+    @property
+    def values(self) -> dict[str, Any]:
+        if self._values is None:
+            self._values = {
+                c: (v if v.strip() else None) for c, v in zip(self.header or [], self.cells or [], strict=True)
+            }
+        return self._values
+
+    @property
+    def as_read(self) -> bool:
+        """Whether the row still holds its cells as read (no value changed or added since)."""
+        return self._values is None and self.cells is not None
+
+    def __repr__(self) -> str:
+        return f"SourceRow(line={self.line}, values={self.values!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SourceRow) and (self.line, self.values) == (other.line, other.values)
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass
@@ -197,14 +231,15 @@ def _split_rows(reader: Any, columns: list[str], notes: list[str]) -> Iterator[S
             continue
         if footer.holds(reader.line_num, values):
             continue
-        yield from footer.release(columns)
+        if footer.lines or footer.blank:
+            yield from footer.release(columns)
         yield _row(reader.line_num, values, columns)
 
 
 def _row(line: int, values: list[str], columns: list[str]) -> SourceRow | RowProblem:
     if len(values) != len(columns):
         return RowProblem(line, f"the row has {len(values)} values, the header has {len(columns)} columns")
-    return SourceRow(line, {c: (v if v.strip() else None) for c, v in zip(columns, values, strict=True)})
+    return SourceRow(line, cells=values, header=columns)
 
 
 class Footer:
@@ -220,6 +255,9 @@ class Footer:
         self.blank = False
 
     def holds(self, line: int, values: list[str]) -> bool:
+        first = values[0] if values else ""
+        if first and not first[0].isspace() and not self.lines and not self.blank and not FOOTER.match(first):
+            return False  # the common case, decided without stripping every value: a row that starts a row
         filled = [v.strip() for v in values if v.strip()]
         if not filled:
             self.blank = True

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from referly.crm.models import OpportunityStage, SignalKind
 from referly.crm.models.pipeline import OPEN_STAGES
@@ -41,6 +41,16 @@ class MappedRow:
     extra: dict[str, Any] = field(default_factory=dict)  # values read but not stored on the record (activity)
 
 
+class FieldStep(NamedTuple):
+    """How one field of a file's rows is filled: from a column (or a constant), through its converter."""
+
+    name: str
+    column: str  # as error messages name it
+    constant: bool
+    fixed: Any  # the constant's value
+    typed: Callable[[Any], Any]
+
+
 _STAGES = tuple(str(s) for s in OpportunityStage.values)
 
 
@@ -56,7 +66,7 @@ class RowConverter:
         self.spec, self.section, self.file, self.now = spec, section, file, now
         self.columns = self._columns(header)
         self.custom = dict(section.custom)
-        self.plan: list[tuple[str, str, bool, Any, Callable[[Any], Any]]] | None = None
+        self.plan: list[FieldStep] | None = None
         self.required = [f.name for f in spec.fields if f.required]
         # Deal stages neither the value map nor Referly knows (a custom pipeline's "Demo booked"): kept open.
         self.unknown_stages: Counter[str] = Counter()
@@ -87,8 +97,13 @@ class RowConverter:
         given = set(self.columns) | set(self.section.constants)
         return [f.name for f in self.spec.fields if f.required and f.name not in given]
 
-    def _plan(self) -> list[tuple[str, str, bool, Any, Callable[[Any], Any]]]:
-        """Per field, once per file: (field, column, is constant, constant, converter)."""
+    def field_plan(self) -> list[FieldStep]:
+        """Per field, once per file: where its value comes from and the converter that types it."""
+        if self.plan is None:
+            self.plan = self._plan()
+        return self.plan
+
+    def _plan(self) -> list[FieldStep]:
         plan = []
         for spec in self.spec.fields:
             column = self.columns.get(spec.name, "")
@@ -96,17 +111,16 @@ class RowConverter:
             if not constant and not column:
                 continue
             shown_column = column or (f"(constant {spec.name})" if constant else spec.name)
-            plan.append((spec.name, shown_column, constant, self.section.constants.get(spec.name), self._typed(spec)))
+            fixed = self.section.constants.get(spec.name)
+            plan.append(FieldStep(spec.name, shown_column, constant, fixed, self._typed(spec)))
         return plan
 
     def convert(self, item: SourceRow | RowProblem) -> MappedRow | RowError:
         if isinstance(item, RowProblem):
             return RowError(self.file, item.line, "", "", item.reason)
-        if self.plan is None:
-            self.plan = self._plan()
         row = MappedRow(item.line, {})
         cells = item.values
-        for name, column, constant, fixed, typed in self.plan:
+        for name, column, constant, fixed, typed in self.plan or self.field_plan():
             if constant:
                 raw: Any = fixed
             elif column in cells:
