@@ -46,14 +46,35 @@ AFTER_SCORE: list[Callable[[Any], None]] = []
     type=click.Path(file_okay=False, path_type=Path),
     help="With --folder: where to write the score tables. Default: FOLDER/scores.",
 )
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "spark"]),
+    default=None,
+    help="With --folder: where the event files are reduced. Default: REFERLY_EVENTS_ENGINE (duckdb).",
+)
+@click.option(
+    "--spark-master",
+    default=None,
+    help="With --engine spark: the cluster, e.g. spark://host:7077 or local[2]. Default: REFERLY_SPARK_MASTER.",
+)
 @database_option
-def score(as_of: datetime | None, event_files: tuple[Path, ...], folder: Path | None, out: Path | None) -> None:
+def score(
+    as_of: datetime | None,
+    event_files: tuple[Path, ...],
+    folder: Path | None,
+    out: Path | None,
+    engine: str | None,
+    spark_master: str | None,
+) -> None:
     """Run the whole scoring pipeline and store the results as a new run."""
     if folder is not None:
-        score_folder(folder, out or folder / "scores", as_of.date() if as_of else None, list(event_files))
+        day = as_of.date() if as_of else None
+        score_folder(folder, out or folder / "scores", day, list(event_files), engine, spark_master)
         return
     if out is not None:
         raise InvalidInput("--out goes with --folder: runs on the database are stored in it")
+    if engine is not None or spark_master is not None:
+        raise InvalidInput("--engine and --spark-master go with --folder (with --events, set REFERLY_EVENTS_ENGINE)")
     from referly.database import open_database
 
     open_database()
@@ -76,7 +97,9 @@ def score(as_of: datetime | None, event_files: tuple[Path, ...], folder: Path | 
         explain(run)
 
 
-def score_folder(folder: Path, out: Path, day: Any, event_files: list[Path]) -> None:
+def score_folder(
+    folder: Path, out: Path, day: Any, event_files: list[Path], engine: str | None = None, master: str | None = None
+) -> None:
     """Score the Parquet export in ``folder`` and write the score tables under ``out``; the database is untouched."""
     import time
 
@@ -91,7 +114,8 @@ def score_folder(folder: Path, out: Path, day: Any, event_files: list[Path]) -> 
     settings = load_settings(stored=False)
     as_of = as_of_moment(day)
     clock = time.perf_counter()
-    pairs = reduce_files(files_of(event_files or [folder / "interactions"]), int(as_of.timestamp()), settings.strength)
+    files = files_of(event_files or [folder / "interactions"])
+    pairs = reduce_files(files, int(as_of.timestamp()), settings.strength, engine, master)
     reduced = time.perf_counter()
     inputs = folder_inputs(folder, (as_of - timedelta(seconds=1)).date())
     read = time.perf_counter()

@@ -63,15 +63,17 @@ def event_files(paths: list[Path]) -> list[str]:
     return files
 
 
-def reduce_files(files: list[str], as_of: int, settings: StrengthSettings) -> PairState:
-    """The event-level reduction run over the files themselves, by the engine ``REFERLY_EVENTS_ENGINE`` names."""
+def reduce_files(
+    files: list[str], as_of: int, settings: StrengthSettings, engine: str | None = None, master: str | None = None
+) -> PairState:
+    """The event-level reduction run over the files themselves, by ``engine`` (default REFERLY_EVENTS_ENGINE)."""
     from referly import config
 
-    engine = config.EVENTS_ENGINE.value().strip().lower()
+    engine = (engine or config.EVENTS_ENGINE.value()).strip().lower()
     if engine == "spark":
         from referly.scoring.spark import reduce_on_spark
 
-        return reduce_on_spark(files, as_of, settings)
+        return reduce_on_spark(files, as_of, settings, master=master)
     if engine != "duckdb":
         raise Unavailable(f"REFERLY_EVENTS_ENGINE={engine!r}: the engines are duckdb and spark")
     con = duckdb.connect()
