@@ -118,10 +118,11 @@ def running_provider(
             [executable, str(FOLDER / "server.mjs"), str(settings)], stdout=out, stderr=subprocess.STDOUT
         )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # a busy machine has taken over 30 s to start Node.js and the provider
         while "ready" not in log.read_text():
             if server.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"the test OpenID provider did not start: {log.read_text()}")
+                how = f"exit code {server.returncode}" if server.returncode is not None else "no answer in 90 s"
+                pytest.fail(f"the test OpenID provider did not start ({how}): {log.read_text()}")
             time.sleep(0.1)
         yield OpenIdProvider(f"http://127.0.0.1:{port}", log)
     finally:
