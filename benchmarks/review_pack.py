@@ -15,12 +15,11 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+from smb_demo import open_smb_demo
 
 
 def bare_read(scope: object) -> int:
@@ -71,29 +70,7 @@ def main() -> None:
     parser.add_argument("--month", default="2026-10")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    path = args.db or Path(tempfile.mkdtemp(prefix="referly-bench-")) / "smb.db"
-    if not path.exists():
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "referly",
-                "demo-data",
-                "--scale",
-                "smb",
-                "--until",
-                "2026-11-23",
-                "--db",
-                str(path),
-            ],
-            check=True,
-            capture_output=True,
-        )
-    os.environ.pop("REFERLY_DATABASE_URL", None)
-    os.environ["REFERLY_DB"] = str(path)
-    from referly.database import open_database
-
-    open_database()
+    open_smb_demo(args.db)
     from django.db import connection
 
     from referly.reports.review import build_pack

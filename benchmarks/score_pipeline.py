@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
-import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
 from baseline import decayed_sum_sql
+from smb_demo import open_smb_demo
 
 
 def main() -> None:
@@ -30,29 +28,7 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=None)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    path = args.db or Path(tempfile.mkdtemp(prefix="referly-bench-")) / "smb.db"
-    if not path.exists():
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "referly",
-                "demo-data",
-                "--scale",
-                "smb",
-                "--until",
-                "2026-11-23",
-                "--db",
-                str(path),
-            ],
-            check=True,
-            capture_output=True,
-        )
-    os.environ.pop("REFERLY_DATABASE_URL", None)
-    os.environ["REFERLY_DB"] = str(path)
-    from referly.database import open_database
-
-    open_database()
+    open_smb_demo(args.db)
     import duckdb
     from django.db import connection, transaction
 
