@@ -24,6 +24,21 @@ def on_postgres() -> bool:
     return os.environ.get("REFERLY_DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
 
+DATABASE_FIXTURES = frozenset({"db", "transactional_db", "live_server", "scratch_database", "django_db_setup"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked ``database_free`` gives the same answer on every database: the PostgreSQL run leaves it
+    to the SQLite run. The mark is refused on a test that asks for a database."""
+    free = [item for item in items if item.get_closest_marker("database_free")]
+    for item in free:
+        if item.get_closest_marker("django_db") or DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            raise pytest.UsageError(f"{item.nodeid} is marked database_free but asks for a database")
+    if free and on_postgres():
+        config.hook.pytest_deselected(items=free)
+        items[:] = [item for item in items if not item.get_closest_marker("database_free")]
+
+
 @pytest.fixture(autouse=True)
 def language_reset() -> Iterator[None]:
     """A page asked in French leaves French active in the thread (Django's locale middleware does not reset

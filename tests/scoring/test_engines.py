@@ -94,6 +94,7 @@ def test_the_database_reduces_the_fixture_as_duckdb_does(events: pa.Table, on_du
 
 
 @pytest.mark.slow
+@pytest.mark.database_free
 def test_spark_reduces_the_same_file_as_duckdb_does(
     event_file: str, on_duckdb: pa.Table, monkeypatch: pytest.MonkeyPatch
 ) -> None:

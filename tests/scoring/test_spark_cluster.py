@@ -25,6 +25,7 @@ from referly.ingest.demo.parquet import write_enterprise
 from tests.conftest import RunCli
 from tests.spark_cluster import StandaloneCluster, free_port, java_found, standalone_cluster
 
+pytestmark = pytest.mark.database_free  # a folder of Parquet files in, Parquet files out
 UNTIL = date(2026, 11, 1)
 TABLES = {
     "relationship_strength": ["a", "b"],

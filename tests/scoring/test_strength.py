@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +15,7 @@ DAY = 86_400
 SETTINGS = load_settings(stored=False).strength
 NOW = 1_000 * DAY
 
+pytestmark = pytest.mark.database_free  # tables in memory
 touches = st.lists(
     st.tuples(st.integers(1, 5), st.integers(0, 900 * DAY)), min_size=1, max_size=40
 )  # (kind, time) of one pair
