@@ -134,10 +134,11 @@ def _not_chosen(targets: np.ndarray[Any, Any], picked: np.ndarray[Any, Any]) -> 
     sponsor), and the rest, whose sponsor had reached the cap."""
     if targets.size == 0:
         return {"target_taken": 0, "per_sponsor_cap": 0}
-    chosen_at = dict(zip(targets[picked].tolist(), picked.tolist(), strict=True))
-    first_pick = np.fromiter(  # per candidate: where its target was chosen (past the end: never)
-        (chosen_at.get(t, targets.size) for t in targets.tolist()), np.int64, targets.size
-    )
+    # Per candidate: where its target was chosen (past the end: never). ``choose`` takes each target once.
+    code = _codes(targets)
+    chosen_at = np.full(int(code.max()) + 1, targets.size, dtype=np.int64)
+    chosen_at[code[picked]] = picked
+    first_pick = chosen_at[code]
     passed = np.ones(targets.size, dtype=bool)
     passed[picked] = False
     taken = passed & (first_pick < np.arange(targets.size))

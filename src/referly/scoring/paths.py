@@ -45,39 +45,44 @@ def warm_paths(con: duckdb.DuckDBPyConnection, min_path: float) -> pa.Table:
     Needs ``strengths`` (a, b, strength), ``pool`` (id, account_id: the possible sponsors), ``contacts``,
     ``accounts`` and ``connections`` registered. ``path_ties_sql`` gives each chosen path's tie.
     """
+    return warm_paths_counted(con, min_path)[0]
+
+
+def warm_paths_counted(con: duckdb.DuckDBPyConnection, min_path: float) -> tuple[pa.Table, dict[str, int]]:
+    """``warm_paths``, and the (sponsor, target account) pairs with a tie that it leaves out, by reason:
+    ``weak_path`` (weaker than ``min_path``) and ``sponsor_untouched`` (nobody on our team has a touch with the
+    sponsor). One pass over the ties: every pair is grouped once, then split."""
     best, contact = _best_key(con)
-    return con.sql(
+    con.execute(
         f"""
-        WITH {_HOPS_SQL}
-        SELECT sponsor_id, target_account_id, path_strength, paths, {contact} AS target_contact_id
+        CREATE OR REPLACE TEMP TABLE path_groups AS
+        WITH {_TIES_SQL}
+        SELECT sponsor_id, target_account_id, bool_or(untouched) AS untouched,
+               1 - product(1 - p) AS path_strength, count(*) AS paths, max({best}) AS best
         FROM (
-            SELECT sponsor_id, target_account_id,
-                   1 - product(1 - p) AS path_strength, count(*) AS paths, max({best}) AS best
-            FROM hops
-            GROUP BY sponsor_id, target_account_id
-            HAVING 1 - product(1 - p) >= {min_path}
+            SELECT t.*, bt.tie * t.confidence AS p, bt.sponsor_id IS NULL AS untouched
+            FROM ties t LEFT JOIN best_tie bt ON bt.sponsor_id = t.sponsor_id
+            WHERE t.target_account_id <> t.sponsor_account_id
         )
+        GROUP BY sponsor_id, target_account_id
         """
+    )
+    paths = con.sql(
+        f"""SELECT sponsor_id, target_account_id, path_strength, paths, {contact} AS target_contact_id
+            FROM path_groups WHERE NOT untouched AND path_strength >= {min_path}"""
     ).to_arrow_table()
+    weak, untouched = con.execute(
+        f"""SELECT count(*) FILTER (WHERE NOT untouched AND path_strength < {min_path}),
+                   count(*) FILTER (WHERE untouched)
+            FROM path_groups"""
+    ).fetchall()[0]
+    con.execute("DROP TABLE path_groups")
+    return paths, {"weak_path": int(weak), "sponsor_untouched": int(untouched)}
 
 
-def paths_left_out(con: duckdb.DuckDBPyConnection, min_path: float) -> dict[str, int]:
-    """The (sponsor, target account) pairs with a tie that ``warm_paths`` leaves out, by reason: ``weak_path``
-    (weaker than ``min_path``) and ``sponsor_untouched`` (nobody on our team has a touch with the sponsor)."""
-    found = con.execute(
-        f"""WITH {_HOPS_SQL}
-            SELECT (SELECT count(*) FROM (SELECT 1 FROM hops GROUP BY sponsor_id, target_account_id
-                                          HAVING 1 - product(1 - p) < {min_path})),
-                   (SELECT count(*) FROM (SELECT DISTINCT t.sponsor_id, t.target_account_id FROM ties t
-                                          WHERE t.target_account_id <> t.sponsor_account_id
-                                            AND t.sponsor_id NOT IN (SELECT sponsor_id FROM best_tie)))"""
-    ).fetchall()
-    weak, untouched = found[0]
-    return {"weak_path": int(weak), "sponsor_untouched": int(untouched)}
-
-
-# Each hop teammate → sponsor → target contact, with its strength p: the CTEs ``warm_paths`` groups.
-_HOPS_SQL = f"""
+# Each tie sponsor → target contact of a possible sponsor and a prospect, and each sponsor's best tie to our
+# team (its first hop): the CTEs ``warm_paths_counted`` groups.
+_TIES_SQL = f"""
         best_tie AS (
             SELECT b AS sponsor_id, max(strength) AS tie FROM strengths GROUP BY b
         ),
@@ -92,11 +97,6 @@ _HOPS_SQL = f"""
             UNION ALL
             SELECT e.to_id, e.from_id, pool.account_id, tc.account_id, e.confidence
             FROM connections e JOIN pool ON pool.id = e.to_id JOIN targets tc ON tc.id = e.from_id
-        ),
-        hops AS (
-            SELECT t.*, bt.tie * t.confidence AS p
-            FROM ties t JOIN best_tie bt ON bt.sponsor_id = t.sponsor_id
-            WHERE t.target_account_id <> t.sponsor_account_id
         )"""
 
 

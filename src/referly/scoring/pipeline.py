@@ -18,7 +18,7 @@ from referly.scoring.context import DAY, Inputs, engine
 from referly.scoring.gates import GATE_CODES, gate_reasons, recovery_accounts
 from referly.scoring.icp import icp_fit
 from referly.scoring.moments import best_moments
-from referly.scoring.paths import paths_left_out, warm_paths
+from referly.scoring.paths import warm_paths_counted
 from referly.scoring.sponsors import (
     COMPONENTS,
     missing_evidence,
@@ -97,9 +97,9 @@ def run_pipeline(
     con.register("moments", moments)
     step("gates and moments")
 
-    paths = warm_paths(con, settings.min_path)
+    paths, paths_skipped = warm_paths_counted(con, settings.min_path)
     con.register("paths", paths)
-    left_out = {f"skipped.{k}": v for k, v in paths_left_out(con, settings.min_path).items()}
+    left_out = {f"skipped.{k}": v for k, v in paths_skipped.items()}
     step("warm paths")
 
     features = sponsor_features(con, today, settings.gates.escalation_days)
@@ -113,7 +113,7 @@ def run_pipeline(
             {
                 "score": np.round(scores, 2),
                 **sponsor_parts,
-                "missing": pa.array(missing_evidence(features), pa.list_(pa.string())),
+                "missing": missing_evidence(features),
             }
         ),
     )

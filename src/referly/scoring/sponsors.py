@@ -26,6 +26,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from referly.scoring.config import ScoringSettings
 
@@ -77,8 +78,8 @@ def sponsor_features(con: duckdb.DuckDBPyConnection, today: int, escalation_days
         tie AS (SELECT b AS contact_id, max(strength) AS tie, arg_max(a, (strength, -a)) AS teammate_id,
                        bool_and(activity_only) AS activity_only
                 FROM strengths GROUP BY b),
-        reach AS (SELECT sponsor_id, count(*) FILTER (f.tier IN ('A', 'B')) AS reach
-                  FROM paths p JOIN fit f ON f.account_id = p.target_account_id GROUP BY sponsor_id)
+        reach AS (SELECT sponsor_id, count(*) FILTER (f.tier IN ('A', 'B')) AS reach, count(*) AS paths
+                  FROM paths p LEFT JOIN fit f ON f.account_id = p.target_account_id GROUP BY sponsor_id)
         SELECT p.id AS contact_id, p.account_id, c.seniority, c.role,
                n.answers[1] AS last_nps, n.answers[2] AS previous_nps, an.avg_nps,
                ({today} - a.client_day) / 30.44 AS months_client,
@@ -91,14 +92,12 @@ def sponsor_features(con: duckdb.DuckDBPyConnection, today: int, escalation_days
                coalesce(pa.won, 0) AS referrals_won, coalesce(pa.declined, 0) AS referrals_declined,
                coalesce(t.tie, 0) AS tie, t.teammate_id, coalesce(r.reach, 0) AS reach,
                t.contact_id IS NOT NULL AS touched, coalesce(t.activity_only, false) AS activity_only,
-               a.client_day IS NULL AS no_client_day, coalesce(pa_any.paths, 0) AS paths
+               a.client_day IS NULL AS no_client_day, coalesce(r.paths, 0) AS paths
         FROM pool p JOIN contacts c ON c.id = p.id JOIN accounts a ON a.id = p.account_id
         LEFT JOIN nps n ON n.contact_id = p.id LEFT JOIN account_nps an ON an.account_id = p.account_id
         LEFT JOIN facts f ON f.account_id = p.account_id LEFT JOIN personal pe ON pe.contact_id = p.id
         LEFT JOIN past pa ON pa.contact_id = p.id LEFT JOIN tie t ON t.contact_id = p.id
         LEFT JOIN reach r ON r.sponsor_id = p.id
-        LEFT JOIN (SELECT sponsor_id, count(*) AS paths FROM paths GROUP BY sponsor_id) pa_any
-               ON pa_any.sponsor_id = p.id
         """
     ).to_arrow_table()
 
@@ -156,25 +155,40 @@ def sponsor_scores(
     return np.clip(np.asarray(total, dtype=np.float64) - components["risk"], 0.0, 100.0)
 
 
-def missing_evidence(features: pa.Table) -> list[list[str]]:
-    """Per sponsor, in words, what the score is computed without: the explanation of a thin ranking."""
-    rows = features.select(
-        ["last_nps", "avg_nps", "touched", "activity_only", "no_client_day", "own_success", "account_success", "paths"]
-    ).to_pylist()
-    found: list[list[str]] = []
-    for r in rows:
-        missing = []
-        if r["last_nps"] is None and r["avg_nps"] is None:
-            missing.append("no NPS")
-        if not r["touched"]:
-            missing.append("no interactions: no proximity to our team")
-        elif r["activity_only"]:
-            missing.append("no interactions: proximity from CRM activity dates only")
-        if r["no_client_day"]:
-            missing.append("no client-since date or won deal: tenure unknown")
-        if not (r["own_success"] or r["account_success"]):
-            missing.append("no measured success")
-        if not r["paths"]:
-            missing.append("no warm path to a prospect")
-        found.append(missing)
-    return found
+MISSING_WORDS = (
+    "no NPS",
+    "no interactions: no proximity to our team",
+    "no interactions: proximity from CRM activity dates only",
+    "no client-since date or won deal: tenure unknown",
+    "no measured success",
+    "no warm path to a prospect",
+)
+
+
+def missing_evidence(features: pa.Table) -> pa.ListArray:
+    """Per sponsor, in words (``MISSING_WORDS``, in that order), what the score is computed without: the
+    explanation of a thin ranking."""
+
+    def flag(name: str) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        column = pc.fill_null(features.column(name), False)
+        return np.asarray(column.to_numpy(zero_copy_only=False), dtype=bool)
+
+    def absent(name: str) -> np.ndarray[Any, np.dtype[np.bool_]]:
+        return np.asarray(features.column(name).is_null().to_numpy(zero_copy_only=False), dtype=bool)
+
+    touched = flag("touched")
+    paths = np.asarray(pc.fill_null(features.column("paths"), 0).to_numpy(zero_copy_only=False))
+    reasons = np.column_stack(
+        [
+            absent("last_nps") & absent("avg_nps"),
+            ~touched,
+            touched & flag("activity_only"),
+            flag("no_client_day"),
+            ~(flag("own_success") | flag("account_success")),
+            paths == 0,
+        ]
+    ).reshape(features.num_rows, len(MISSING_WORDS))
+    offsets = np.concatenate([[0], np.cumsum(reasons.sum(axis=1))]).astype(np.int32)
+    words = np.tile(np.arange(len(MISSING_WORDS)), features.num_rows)[reasons.ravel()]
+    values = pa.DictionaryArray.from_arrays(pa.array(words, pa.int32()), pa.array(MISSING_WORDS)).cast(pa.string())
+    return pa.ListArray.from_arrays(pa.array(offsets), values)
