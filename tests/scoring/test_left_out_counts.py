@@ -24,7 +24,7 @@ def test_each_candidate_passed_over_is_counted_once_under_its_reason(pairs: list
     taken_before, full = 0, 0
     chosen_at = {int(targets[i]): int(i) for i in picked}
     for i, target in enumerate(targets.tolist()):
-        if i in set(picked.tolist()):
+        if i in chosen_at.values():
             continue
         if chosen_at.get(target, len(pairs)) < i:
             taken_before += 1

@@ -187,8 +187,7 @@ def missing_evidence(features: pa.Table) -> pa.ListArray:
             ~(flag("own_success") | flag("account_success")),
             paths == 0,
         ]
-    ).reshape(features.num_rows, len(MISSING_WORDS))
+    )
     offsets = np.concatenate([[0], np.cumsum(reasons.sum(axis=1))]).astype(np.int32)
     words = np.tile(np.arange(len(MISSING_WORDS)), features.num_rows)[reasons.ravel()]
-    values = pa.DictionaryArray.from_arrays(pa.array(words, pa.int32()), pa.array(MISSING_WORDS)).cast(pa.string())
-    return pa.ListArray.from_arrays(pa.array(offsets), values)
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(MISSING_WORDS).take(pa.array(words)))
