@@ -38,14 +38,15 @@ def generate_records(ctx: DemoContext) -> tuple[list[Frame], TouchPlan]:
     people, contacts, employment = generate_people(ctx, market)
     signals = generate_signals(ctx, market, people, employment)
     pipeline = generate_pipeline(ctx, market)
-    referral_frames, introductions = generate_referrals(ctx, market, team, people, pipeline)
+    plan = plan_touches(ctx, market, team, people)
+    referral_frames, referral_ties = generate_referrals(ctx, market, team, people, pipeline, plan, signals)
     opportunities, history = pipeline_frames(ctx, market, pipeline)
     ties = generate_ties(ctx, market, team, people)
-    frames = [teammates, accounts, contacts, employment, *ties, introductions, signals, opportunities, history]
+    frames = [teammates, accounts, contacts, employment, *ties, *referral_ties, signals, opportunities, history]
     frames += referral_frames
     for frame in frames:
         frame.check()
-    return frames, plan_touches(ctx, market, team, people)
+    return frames, plan
 
 
 def generate(ctx: DemoContext) -> list[Frame]:

@@ -1,7 +1,8 @@
 """Past referrals with their outcomes, the asks behind them, and the ties they and others created.
 
 Referral-sourced deals in the pipeline each get the referral that produced them (won, open or
-lost); more referrals end earlier (declined, no response, withdrawn) or are still under way.
+lost); more referrals end earlier (declined, no response, withdrawn) or are still under way. Who is asked, the
+ties recorded before the ask, and how the ask ends come from ``world`` (see docs/demo-data.md).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from referly.ingest.demo.deals import Pipeline
 from referly.ingest.demo.firmographics import Market, Team
 from referly.ingest.demo.frame import Frame
 from referly.ingest.demo.people import People
+from referly.ingest.demo.touches import TouchPlan
+from referly.ingest.demo.world import CANDIDATES, Candidate, World
 from referly.outreach.scripts import SCRIPT_CHANNEL, script_key
 from referly.referrals.models import (
     Ask,
@@ -31,16 +34,20 @@ from referly.referrals.models import (
 
 S = ReferralStage
 LADDER = [S.IDENTIFIED, S.REQUESTED, S.INTRODUCED, S.MEETING, S.OPPORTUNITY]
-EARLY_ENDINGS = [
-    # (final stage, share, stages reached before it)
-    (S.DECLINED, 0.24, [S.IDENTIFIED, S.REQUESTED]),
-    (S.NO_RESPONSE, 0.22, [S.IDENTIFIED, S.REQUESTED]),
-    (S.WITHDRAWN, 0.06, [S.IDENTIFIED, S.REQUESTED, S.INTRODUCED]),
-    (S.INTRODUCED, 0.12, [S.IDENTIFIED, S.REQUESTED]),
-    (S.MEETING, 0.12, [S.IDENTIFIED, S.REQUESTED, S.INTRODUCED]),
-    (S.REQUESTED, 0.12, [S.IDENTIFIED]),
-    (S.IDENTIFIED, 0.12, []),
-]
+ENDINGS = {
+    # final stage: the stages reached before it
+    S.DECLINED: [S.IDENTIFIED, S.REQUESTED],
+    S.NO_RESPONSE: [S.IDENTIFIED, S.REQUESTED],
+    S.WITHDRAWN: [S.IDENTIFIED, S.REQUESTED, S.INTRODUCED],
+    S.INTRODUCED: [S.IDENTIFIED, S.REQUESTED],
+    S.MEETING: [S.IDENTIFIED, S.REQUESTED, S.INTRODUCED],
+    S.REQUESTED: [S.IDENTIFIED],
+    S.IDENTIFIED: [],
+}
+WAITING = 0.01
+"""The share of referrals only identified, and the share still waiting for the referrer's answer: the last weeks'."""
+RECENT = 0.3
+"""The share of decided asks made in the last two months and still under way (introduced or at a meeting)."""
 MOMENTS = ["onboarding_completed", "measured_success", "renewal", "case_study", "nps_promoter"]
 NOTES = {
     S.IDENTIFIED: "Spotted a warm path",
@@ -87,20 +94,56 @@ class _Referrers:
                 return c
         return None
 
+    def pick_many(self, day: int, not_account: int, k: int) -> list[int]:
+        """Up to ``k`` distinct contacts as ``pick`` draws them."""
+        found: list[int] = []
+        for _ in range(3 * k):
+            c = self.pick(day, not_account)
+            if c is not None and c not in found:
+                found.append(c)
+            if len(found) == k:
+                break
+        return found
+
 
 def generate_referrals(
-    ctx: DemoContext, market: Market, team: Team, people: People, pipeline: Pipeline
-) -> tuple[list[Frame], Frame]:
+    ctx: DemoContext,
+    market: Market,
+    team: Team,
+    people: People,
+    pipeline: Pipeline,
+    plan: TouchPlan,
+    signals: Frame,
+) -> tuple[list[Frame], list[Frame]]:
+    """The referrals, their transitions and asks; then the ties: those recorded before the asks, and the
+    introductions the asks led to. Who is asked and how it ends come from ``world.World``."""
     rng = ctx.rng("referrals")
     referrers = _Referrers(market, people, rng)
+    world = World(market, people, plan, signals, ctx.rng("referral-world"))
     first_contact = np.r_[0, np.flatnonzero(np.diff(people.account)) + 1]
+    recorded: dict[tuple[int, int], tuple[float, int]] = {}
+
+    def asked(target: int, day: int, worked: bool) -> Candidate | None:
+        """The referrer asked about ``target`` on ``day``: chosen as the team would choose, or, when it
+        ``worked`` (a deal came of it), given that it did; records the candidates' ties. None when no client
+        contact can refer."""
+        found = world.candidates(referrers.pick_many(day, target, CANDIDATES), day)
+        if not found:
+            return None
+        weights = world.choice_weights(found)
+        if worked:  # who was asked, given that it led to an introduction
+            weights = weights * np.array([world.chance(c, target) for c in found])
+        chosen = found[int(rng.choice(len(found), p=weights / weights.sum()))]
+        target_contact = int(people.ids[first_contact[target]])
+        for c in found:
+            if c.recorded:
+                key = (min(int(people.ids[c.contact]), target_contact), max(int(people.ids[c.contact]), target_contact))
+                recorded.setdefault(key, (c.confidence, c.since))
+        return chosen
+
     plans: list[tuple[int, int, list[ReferralStage], list[int], int | None, str]] = []
     for deal in pipeline.deals:
         if deal.source != OpportunitySource.REFERRAL:
-            continue
-        c = referrers.pick(deal.created, deal.account)
-        if c is None:
-            deal.source, deal.source_detail = OpportunitySource.OUTBOUND, "Cold outreach"
             continue
         influenced = deal.stage != OpportunityStage.WON and rng.random() < 0.15
         if influenced:  # the deal existed before anyone referred it
@@ -113,8 +156,13 @@ def generate_referrals(
         if deal.stage in (OpportunityStage.WON, OpportunityStage.LOST):
             ladder.append(S.WON if deal.stage == OpportunityStage.WON else S.LOST)
             days.append(max(deal.closed, days[-1]))
+        chosen = asked(deal.account, days[1], worked=True)
+        if chosen is None:
+            deal.source, deal.source_detail = OpportunitySource.OUTBOUND, "Cold outreach"
+            continue
         if days[-1] >= ctx.today:
             continue
+        c = chosen.contact
         deal.referring_contact = int(people.ids[c])
         deal.referring_account = int(people.account[c])
         plans.append(
@@ -128,25 +176,58 @@ def generate_referrals(
             )
         )
     prospects = np.flatnonzero(np.array(market.lifecycle, dtype=object) == Lifecycle.PROSPECT)
-    weights = np.array([w for _, w, _ in EARLY_ENDINGS])
-    for _ in range(ctx.volumes.extra_referrals):
-        final, _, before = EARLY_ENDINGS[int(rng.choice(len(EARLY_ENDINGS), p=weights / weights.sum()))]
-        recent = final in (S.IDENTIFIED, S.REQUESTED, S.INTRODUCED, S.MEETING)
-        steps = 4 * len(before)  # the last stage is reached before the demo's today, never after
+    for state in _states(rng, ctx.volumes.extra_referrals):
+        recent = state in (S.IDENTIFIED, S.REQUESTED) or rng.random() < RECENT
         start = (
-            ctx.today - steps - int(rng.integers(1, 60))
+            ctx.today - 16 - int(rng.integers(1, 60))
             if recent
             else int(rng.integers(ctx.first_day + 120, ctx.today - 30))
         )
         target = int(rng.choice(prospects))
-        c = referrers.pick(start, target)
-        if c is None:
+        chosen = asked(target, start + 4, worked=False)
+        if chosen is None:
             continue
-        ladder = [*before, final]
+        if state is None:  # the ask's outcome, from the world it was made in
+            state = _ending(rng, bool(rng.random() < world.chance(chosen, target)), recent)
+        ladder = [*ENDINGS[state], state]
         days = [start + 4 * i for i in range(len(ladder))]
-        plans.append((c, target, ladder, days, None, Attribution.PENDING))
+        plans.append((chosen.contact, target, ladder, days, None, Attribution.PENDING))
     plans.sort(key=lambda p: (p[3][0], p[0]))
-    return _frames(ctx, rng, market, people, first_contact, plans)
+    frames, introductions = _frames(ctx, rng, market, people, first_contact, plans)
+    return frames, [_recorded_ties(recorded), introductions]
+
+
+def _states(rng: np.random.Generator, n: int) -> list[ReferralStage | None]:
+    """Referrals not asked yet (identified) or still waiting for an answer (requested), in their shares but at
+    least one of each; None for each of the others, whose ending the ask's outcome decides."""
+    waiting = [S.IDENTIFIED] * max(1, round(n * WAITING)) + [S.REQUESTED] * max(1, round(n * WAITING))
+    states: list[ReferralStage | None] = [*waiting, *([None] * max(0, n - len(waiting)))]
+    return [states[i] for i in rng.permutation(len(states))]
+
+
+def _ending(rng: np.random.Generator, worked: bool, recent: bool) -> ReferralStage:
+    """Where a decided ask stands now: introduced (still at introduction or meeting, or withdrawn after it),
+    or declined or unanswered."""
+    if not worked:
+        return S.DECLINED if rng.random() < 0.52 else S.NO_RESPONSE
+    if recent:
+        return S.INTRODUCED if rng.random() < 0.5 else S.MEETING
+    return (S.INTRODUCED, S.MEETING, S.WITHDRAWN)[int(rng.choice(3, p=[0.35, 0.35, 0.3]))]
+
+
+def _recorded_ties(recorded: dict[tuple[int, int], tuple[float, int]]) -> Frame:
+    """The ties between candidate referrers and target contacts that were in the records before the asks."""
+    return Frame(
+        Connection,
+        {
+            "from_contact_id": [low for low, _ in recorded],
+            "to_contact_id": [high for _, high in recorded],
+            "kind": ConnectionKind.DECLARED.value,
+            "confidence": [confidence for confidence, _ in recorded.values()],
+            "provenance": "Declared by the contact (LinkedIn connection)",
+            "since": dates_or_none(np.array([since for _, since in recorded.values()], dtype=np.int64)),
+        },
+    )
 
 
 def _frames(

@@ -21,7 +21,7 @@ class Volumes:
 SCALES = {
     # For tests and tutorials: every kind of record, small enough to generate in a second.
     "tiny": Volumes("tiny", teammates=12, accounts=250, contacts=2_500, interactions=50_000, extra_referrals=12),
-    "smb": Volumes("smb", teammates=40, accounts=5_000, contacts=50_000, interactions=2_000_000, extra_referrals=150),
+    "smb": Volumes("smb", teammates=40, accounts=5_000, contacts=50_000, interactions=2_000_000, extra_referrals=1000),
     "enterprise": Volumes(
         "enterprise",
         teammates=400,
