@@ -231,10 +231,25 @@ def evaluate_ranking(start: datetime, end: datetime, step_days: int, seed: int, 
         seed=seed,
         on_run=None if as_json else progress,
     )
+    synthetic = _demo_company()
     if as_json:
-        console.print_json(json.dumps(backtest_json(result)))
+        console.print_json(json.dumps({**backtest_json(result), "synthetic": synthetic}))
         return
+    if synthetic:
+        console.print(
+            "[bold]Synthetic evidence[/]: every account here is under the reserved .example domain, the generated demo "
+            "company; its asks and their outcomes come from the generator's model (docs/demo-data.md), not from a "
+            "real team.",
+            highlight=False,
+        )
     print_backtest(result, console)
+
+
+def _demo_company() -> bool:
+    """Whether the records are the generated demo company: accounts, every one under the reserved .example domain."""
+    from referly.crm.models import Account
+
+    return Account.objects.exists() and not Account.objects.exclude(domain__endswith=".example").exists()
 
 
 from referly.evaluate_paths import evaluate_paths  # noqa: E402  (the command lives beside, registered here)

@@ -231,6 +231,7 @@ def scored(action: list[float], positives: list[bool], **fields: Any) -> list[Sc
             moment=T,
             action_score=s,
             action_rank=None if s == 0 else i + 1,
+            parts=None,
             sponsor_score=fields.get("sponsor", [0.0] * len(action))[i],
             nps=fields.get("nps", [None] * len(action))[i],
             days_since_touch=fields.get("days", [None] * len(action))[i],
@@ -323,10 +324,9 @@ def test_the_command_replays_the_tiny_demo(cli: Callable[..., Result]) -> None:
     assert result["outcomes"]["introduced"]["positives"] == introduced.values("referral").distinct().count()
     for ask in result["scored_asks"]:
         assert ask["scored_as_of"] < ask["requested_at"]
-    # The demo's referrers reach their targets only through the introductions the asks led to, which came
-    # later: a ranking that saw them would have ranked these asks.
-    assert result["ranked"] == 0
-    assert result["outcomes"]["introduced"]["rankings"][ACTION]["auc"]["value"] == 0.5
+    # Most demo asks stand on a tie recorded before them: the run scores their pair, listed or not.
+    assert 0 < result["ranked"] + result["scored_pairs"] <= n
+    assert all(a["action_score"] > 0 for a in result["scored_asks"] if a["action_rank"] is not None)
 
     few = cli("evaluate", "ranking", "--from", "2026-09-01", "--to", "2026-10-31")
     assert few.exit_code == 0

@@ -2,10 +2,10 @@
 
 Past referral asks (referrals that reached ``requested``, dated by that transition) are grouped into periods.
 For each period the whole scoring pipeline runs as of the period's first moment on the records as they stood
-then (``referly.reports.snapshot``), and each ask of the period gets the score and rank its (sponsor, target
-account) pair had in that run. A pair the run did not rank (no warm path, a gated sponsor, a target already in
-the pipeline) scores 0 and is ranked last. An ask is positive when its referral went on to an introduction
-(or, separately, to an opportunity).
+then (``referly.reports.snapshot``), and each ask of the period gets the score its (sponsor, target account) pair
+had in that run before each target went to its best sponsor (and its rank when the ranking listed it). A pair the
+run could not score (no warm path, a gated sponsor, a target already in the pipeline) scores 0 and is ranked last.
+An ask is positive when its referral went on to an introduction (or, separately, to an opportunity).
 
 Figures, pooled over the periods: ROC AUC (the chance a positive ask scored above a negative one, ties counted
 half) and precision at k (the share of positives among the k best-scored asks, ties at the cut shared out
@@ -33,6 +33,7 @@ from referly.errors import InvalidInput
 from referly.reports.evidence import MINIMUM_SAMPLE, Insufficient, Measured, Period, Scenario, measure, measured_rate
 from referly.reports.snapshot import ReferralAsk
 from referly.reports.stats import Interval
+from referly.scoring.config import ScoringSettings
 from referly.scoring.context import DAY, Inputs
 from referly.scoring.pipeline import Results
 from referly.scoring.ties import FloatArray, roc_auc
@@ -45,6 +46,9 @@ ACTION = "action ranking"
 RANDOM_EXPECTED = "random (expected)"
 
 Figure = Measured | Insufficient | Scenario
+Pair = tuple[int, int]  # (sponsor contact id, target account id)
+PARTS = ("sponsor_score", "path_strength", "fit", "moment_strength")
+"""The parts an action score is the product of (``scoring.actions``), kept with each scored ask."""
 BoolArray = np.ndarray[Any, np.dtype[np.bool_]]
 
 
@@ -54,8 +58,9 @@ class ScoredAsk:
 
     ask: ReferralAsk
     moment: int
-    action_score: float
-    action_rank: int | None  # None: not ranked at all at the moment
+    action_score: float  # the score the run gave the pair, listed or not; 0 when it could not score it
+    action_rank: int | None  # None: not in the run's ranking (no path, blocked, or its target given to another)
+    parts: dict[str, float] | None  # the action score's parts (``PARTS``); None when the run could not score the pair
     sponsor_score: float  # 0 when the sponsor was gated or not a client contact then
     nps: int | None  # the sponsor's latest NPS answer before the moment
     days_since_touch: float | None  # since our team's last touch with the sponsor before the moment
@@ -132,8 +137,43 @@ def periods(span: Period, step_days: int) -> list[Period]:
     return out
 
 
-def score_asks(asks: Sequence[ReferralAsk], moment: int, inputs: Inputs, results: Results) -> list[ScoredAsk]:
-    """Each ask as the run at ``moment`` (``run_pipeline``'s results on ``inputs``) saw it."""
+def pair_scores(
+    inputs: Inputs, results: Results, settings: ScoringSettings, moment: int
+) -> dict[Pair, dict[str, float]]:
+    """The action score (``action_score``) and its ``PARTS`` of every scorable (sponsor, target account) pair of
+    the run at ``moment``, before each target is given to its best sponsor: what the ranking gives an ask's own
+    pair, listed or not."""
+    from referly.scoring.actions import scored_paths
+    from referly.scoring.context import engine
+    from referly.scoring.moments import best_moments
+    from referly.scoring.paths import warm_paths
+    from referly.scoring.pipeline import register_pool
+
+    con = engine(inputs, strengths=results.strengths, fit=results.fit, sponsor_scores=results.sponsors)
+    try:
+        register_pool(con)
+        con.register("moments", best_moments(con, (moment - 1) // DAY, settings.moments))
+        con.register("paths", warm_paths(con, settings.min_path))
+        table = scored_paths(con, dict(settings.factors)).to_pydict()
+    finally:
+        con.close()
+    names = ("action_score", *PARTS)
+    return {
+        (int(s), int(t)): {name: float(table[name][i]) for name in names}
+        for i, (s, t) in enumerate(zip(table["sponsor_id"], table["target_account_id"], strict=True))
+    }
+
+
+def score_asks(
+    asks: Sequence[ReferralAsk],
+    moment: int,
+    inputs: Inputs,
+    results: Results,
+    pairs: dict[Pair, dict[str, float]] | None = None,
+) -> list[ScoredAsk]:
+    """Each ask as the run at ``moment`` (``run_pipeline``'s results on ``inputs``) saw it. ``pairs``: the
+    run's score of every scorable pair (``pair_scores``); without it, only the listed pairs score."""
+    pairs = pairs or {}
     ranked = {
         (a["sponsor_id"], a["target_account_id"]): a
         for a in results.actions.select(["sponsor_id", "target_account_id", "score", "rank"]).to_pylist()
@@ -164,13 +204,15 @@ def score_asks(asks: Sequence[ReferralAsk], moment: int, inputs: Inputs, results
     out = []
     for ask in asks:
         action = ranked.get((ask.sponsor_id, ask.target_account_id))
+        scored = pairs.get((ask.sponsor_id, ask.target_account_id))
         touched = last_touch.get(ask.sponsor_id)
         out.append(
             ScoredAsk(
                 ask=ask,
                 moment=moment,
-                action_score=float(action["score"]) if action else 0.0,
+                action_score=float(action["score"]) if action else round(scored["action_score"] if scored else 0.0, 6),
                 action_rank=int(action["rank"]) if action else None,
+                parts={name: round(scored[name], 6) for name in PARTS} if scored else None,
                 sponsor_score=sponsors.get(ask.sponsor_id, 0.0),
                 nps=nps[ask.sponsor_id][1] if ask.sponsor_id in nps else None,
                 days_since_touch=None if touched is None else round((moment - touched) / DAY, 2),
@@ -307,14 +349,16 @@ def replay(
     read_at: datetime,
     seed: int = 0,
     on_run: Callable[[Run], None] | None = None,
+    settings: ScoringSettings | None = None,
 ) -> Backtest:
-    """Score each period's asks as of the period's start, on the records as they stood then, and measure."""
+    """Score each period's asks as of the period's start, on the records as they stood then, and measure.
+    ``settings``: the scoring settings to replay with (default: those in force)."""
     from referly.reports.snapshot import inputs_as_of, referral_asks
     from referly.scoring.config import load_settings
     from referly.scoring.pipeline import run_pipeline
     from referly.scoring.store import load_inputs, reduce_in_database
 
-    settings = load_settings()
+    settings = settings or load_settings()
     cuts = periods(span, step_days)
     asks = referral_asks(midnight(span.start), midnight(span.end) + DAY)
     current = load_inputs() if asks else None
@@ -329,7 +373,7 @@ def replay(
         inputs = inputs_as_of(start, current=current, hidden_referrals={a.referral_id for a in chosen})
         pairs = reduce_in_database(start, settings.strength)
         results = run_pipeline(inputs, datetime.fromtimestamp(start, tz=UTC), settings, pairs=pairs)
-        scored.extend(score_asks(chosen, start, inputs, results))
+        scored.extend(score_asks(chosen, start, inputs, results, pair_scores(inputs, results, settings, start)))
         run = Run(period, start, len(chosen), results.actions.num_rows, round(time.perf_counter() - clock, 2))
         runs.append(run)
         if on_run:
@@ -367,8 +411,10 @@ def print_backtest(backtest: Backtest, console: Console) -> None:
         highlight=False,
     )
     if n:
+        paired = sum(1 for a in backtest.asks if a.action_rank is None and a.action_score > 0)
         console.print(
-            f"{ranked} of {n} asks were in the action ranking of their moment; the others score 0 and rank last.",
+            f"{ranked} of {n} asks were in the action ranking of their moment; {paired} more are scored as the ranking "
+            "scores their pair before it gives each target to its best sponsor; the others score 0 and rank last.",
             highlight=False,
         )
     for outcome in backtest.outcomes:
@@ -416,6 +462,7 @@ def backtest_json(backtest: Backtest) -> dict[str, Any]:
         "seed": backtest.seed,
         "asks": len(backtest.asks),
         "ranked": sum(1 for a in backtest.asks if a.action_rank is not None),
+        "scored_pairs": sum(1 for a in backtest.asks if a.action_rank is None and a.action_score > 0),
         "minimum": {"asks": MINIMUM_SAMPLE, "positives": MINIMUM_POSITIVES, "negatives": MINIMUM_POSITIVES},
         "runs": [
             {
@@ -464,6 +511,7 @@ def backtest_json(backtest: Backtest) -> dict[str, Any]:
                 "opportunity": a.ask.opportunity,
                 "action_score": a.action_score,
                 "action_rank": a.action_rank,
+                "parts": a.parts,
                 "sponsor_score": a.sponsor_score,
                 "nps": a.nps,
                 "days_since_touch": a.days_since_touch,

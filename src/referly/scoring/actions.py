@@ -112,6 +112,16 @@ def next_best_actions_counted(
     return actions.cast(ACTION_SCHEMA), skipped
 
 
+def scored_paths(con: duckdb.DuckDBPyConnection, factors: dict[str, float]) -> pa.Table:
+    """Every scorable warm path before each target is given to its best sponsor: the score the ranking gives a
+    pair, listed or not (sponsor_id, target_account_id, action_score), with the parts it is the product of
+    (sponsor_score, path_strength, fit, moment_strength)."""
+    return con.sql(
+        "SELECT sponsor_id, target_account_id, action_score, sponsor_score, path_strength, fit, moment_strength "
+        f"FROM ({_scored_sql(factors, 'paths')})"
+    ).to_arrow_table()
+
+
 def _skipped_paths(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """The paths ``_scored_sql`` leaves out, each under its first reason (the order of ``SKIP_REASONS``)."""
     found = con.execute(
@@ -192,7 +202,7 @@ def _scored_sql(factors: dict[str, float], paths: str) -> str:
             UNION SELECT DISTINCT target_account_id FROM referrals WHERE stage NOT IN ({_CLOSED_REFERRALS})
         ),
         early AS (SELECT DISTINCT account_id FROM opportunities WHERE stage IN ('prospecting', 'qualification'))
-        SELECT p.sponsor_id, p.target_account_id, s.score AS sponsor_score,
+        SELECT p.sponsor_id, p.target_account_id, s.score AS sponsor_score, p.path_strength, f.fit,
                coalesce(m.moment_strength, 0) AS moment_strength,
                sa.industry = ta.industry AS same_industry, ({sponsor_band}) = ({target_band}) AS same_size,
                e.account_id IS NOT NULL AS early_deal,

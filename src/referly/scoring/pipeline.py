@@ -84,13 +84,7 @@ def run_pipeline(
     con.register("fit", fit_table)
     step("ICP fit")
 
-    con.register(
-        "pool",
-        con.sql(
-            "SELECT c.id, c.account_id FROM contacts c JOIN accounts a ON a.id = c.account_id "
-            f"WHERE {lifecycle_in('a.lifecycle', Lifecycle.CLIENT)}"
-        ).to_arrow_table(),
-    )
+    register_pool(con)
     gated = gate_reasons(con, today, settings.gates)
     con.register("gated", gated)
     moments = best_moments(con, today, settings.moments)
@@ -161,3 +155,14 @@ def as_of_moment(day: date | None) -> datetime:
     if day is None:
         return datetime.now(tz=UTC)
     return datetime.fromordinal(day.toordinal() + 1).replace(tzinfo=UTC)
+
+
+def register_pool(con: duckdb.DuckDBPyConnection) -> None:
+    """Register ``pool``, the possible sponsors: every contact (id, account_id) of a client account."""
+    con.register(
+        "pool",
+        con.sql(
+            "SELECT c.id, c.account_id FROM contacts c JOIN accounts a ON a.id = c.account_id "
+            f"WHERE {lifecycle_in('a.lifecycle', Lifecycle.CLIENT)}"
+        ).to_arrow_table(),
+    )
