@@ -75,4 +75,7 @@ def test_on_a_demo_world_the_backtest_tells_the_action_ranking_from_a_broken_one
     wrong = np.array([broken(a) for a in result.asks])
     assert roc_auc(scores, labels) == pytest.approx(action.value)
     difference, (low, high) = auc_difference(scores, wrong, labels)
+    # docs/backtest.md quotes these: `pytest tests/reports/test_backtest_demo.py -k broken -s` prints them
+    interval = f"({action.interval.low:.2f}-{action.interval.high:.2f})"
+    print(f"\n{len(labels)} asks: action ranking {action.value:.3f} {interval}, broken {roc_auc(wrong, labels):.3f}")
     assert difference > 0.1 and low > 0, (difference, low, high)

@@ -137,26 +137,13 @@ def periods(span: Period, step_days: int) -> list[Period]:
     return out
 
 
-def pair_scores(
-    inputs: Inputs, results: Results, settings: ScoringSettings, moment: int
-) -> dict[Pair, dict[str, float]]:
-    """The action score (``action_score``) and its ``PARTS`` of every scorable (sponsor, target account) pair of
-    the run at ``moment``, before each target is given to its best sponsor: what the ranking gives an ask's own
-    pair, listed or not."""
-    from referly.scoring.actions import scored_paths
-    from referly.scoring.context import engine
-    from referly.scoring.moments import best_moments
-    from referly.scoring.paths import warm_paths
-    from referly.scoring.pipeline import register_pool
-
-    con = engine(inputs, strengths=results.strengths, fit=results.fit, sponsor_scores=results.sponsors)
-    try:
-        register_pool(con)
-        con.register("moments", best_moments(con, (moment - 1) // DAY, settings.moments))
-        con.register("paths", warm_paths(con, settings.min_path))
-        table = scored_paths(con, dict(settings.factors)).to_pydict()
-    finally:
-        con.close()
+def pair_scores(results: Results) -> dict[Pair, dict[str, float]]:
+    """The action score (``action_score``) and its ``PARTS`` of every scorable (sponsor, target account) pair of a
+    run kept with ``keep_scored_paths``, before each target is given to its best sponsor: what the ranking gives an
+    ask's own pair, listed or not."""
+    if results.scored_paths is None:
+        raise ValueError("the run did not keep its scored paths: run_pipeline(..., keep_scored_paths=True)")
+    table = results.scored_paths.to_pydict()
     names = ("action_score", *PARTS)
     return {
         (int(s), int(t)): {name: float(table[name][i]) for name in names}
@@ -372,8 +359,10 @@ def replay(
         clock = time.perf_counter()
         inputs = inputs_as_of(start, current=current, hidden_referrals={a.referral_id for a in chosen})
         pairs = reduce_in_database(start, settings.strength)
-        results = run_pipeline(inputs, datetime.fromtimestamp(start, tz=UTC), settings, pairs=pairs)
-        scored.extend(score_asks(chosen, start, inputs, results, pair_scores(inputs, results, settings, start)))
+        results = run_pipeline(
+            inputs, datetime.fromtimestamp(start, tz=UTC), settings, pairs=pairs, keep_scored_paths=True
+        )
+        scored.extend(score_asks(chosen, start, inputs, results, pair_scores(results)))
         run = Run(period, start, len(chosen), results.actions.num_rows, round(time.perf_counter() - clock, 2))
         runs.append(run)
         if on_run:

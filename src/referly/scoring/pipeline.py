@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 
 from referly.crm.lifecycle import Lifecycle, lifecycle_in
-from referly.scoring.actions import next_best_actions_counted
+from referly.scoring.actions import next_best_actions_counted, scored_paths
 from referly.scoring.config import ScoringSettings
 from referly.scoring.context import DAY, Inputs, engine
 from referly.scoring.gates import GATE_CODES, gate_reasons, recovery_accounts
@@ -39,6 +39,7 @@ class Results:
     recovery: pa.Table  # account_id, detractors, contact_ids
     timings: dict[str, float] = field(default_factory=dict)
     left_out: dict[str, int] = field(default_factory=dict)  # "skipped.REASON" per warm path, "gated.CODE" per sponsor
+    scored_paths: pa.Table | None = None  # with keep_scored_paths: every scorable path's score and parts
 
 
 def run_pipeline(
@@ -47,8 +48,10 @@ def run_pipeline(
     settings: ScoringSettings,
     on_step: Callable[[str], None] | None = None,
     pairs: PairState | None = None,
+    keep_scored_paths: bool = False,
 ) -> Results:
-    """Score everything as of ``as_of``. ``pairs``: the events already reduced (where they live)."""
+    """Score everything as of ``as_of``. ``pairs``: the events already reduced (where they live).
+    ``keep_scored_paths``: also keep every scorable path's score, listed or not (``actions.scored_paths``)."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -84,7 +87,13 @@ def run_pipeline(
     con.register("fit", fit_table)
     step("ICP fit")
 
-    register_pool(con)
+    con.register(
+        "pool",
+        con.sql(
+            "SELECT c.id, c.account_id FROM contacts c JOIN accounts a ON a.id = c.account_id "
+            f"WHERE {lifecycle_in('a.lifecycle', Lifecycle.CLIENT)}"
+        ).to_arrow_table(),
+    )
     gated = gate_reasons(con, today, settings.gates)
     con.register("gated", gated)
     moments = best_moments(con, today, settings.moments)
@@ -128,8 +137,9 @@ def run_pipeline(
     left_out.update(_gated_by_code(con))
     recovery = recovery_accounts(con)
     step("next best actions")
+    kept = scored_paths(con, dict(settings.factors)) if keep_scored_paths else None
     con.close()
-    return Results(as_of, strengths, fit_table, sponsors, actions, recovery, timings, left_out)
+    return Results(as_of, strengths, fit_table, sponsors, actions, recovery, timings, left_out, kept)
 
 
 def _activity_only(pairs: pa.Table) -> pa.Array:
@@ -155,14 +165,3 @@ def as_of_moment(day: date | None) -> datetime:
     if day is None:
         return datetime.now(tz=UTC)
     return datetime.fromordinal(day.toordinal() + 1).replace(tzinfo=UTC)
-
-
-def register_pool(con: duckdb.DuckDBPyConnection) -> None:
-    """Register ``pool``, the possible sponsors: every contact (id, account_id) of a client account."""
-    con.register(
-        "pool",
-        con.sql(
-            "SELECT c.id, c.account_id FROM contacts c JOIN accounts a ON a.id = c.account_id "
-            f"WHERE {lifecycle_in('a.lifecycle', Lifecycle.CLIENT)}"
-        ).to_arrow_table(),
-    )
